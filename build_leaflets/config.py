@@ -1,0 +1,109 @@
+"""Config: the site's settings from `[tool.build_leaflets]` in pyproject.toml, with defaults.
+
+A trust sets its name, logo, review period and contact details once; every leaflet inherits
+them. A mistyped setting is an error with its line, like a mistake in a leaflet.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from build_leaflets.errors import ConfigError, Problem
+from build_leaflets.model import Contact
+
+PageSize = Literal["A4", "A5"]
+
+
+class Site(BaseModel):
+    """Settings for one catalogue of leaflets. Paths are relative to the project folder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation: StrictStr = "NHS Trust"
+    logo: StrictStr | None = Field(None, description="Image inside layouts/, e.g. assets/logo.svg")
+    review_months: Annotated[StrictInt, Field(ge=1, le=120)] = 36
+    page_size: PageSize = "A4"
+    contact: Contact = Contact()
+    leaflets_dir: StrictStr = "leaflets"
+    layouts_dir: StrictStr = "layouts"
+    output_dir: StrictStr = "output"
+
+
+class Project(BaseModel):
+    """Where the project lives and what its settings say."""
+
+    model_config = ConfigDict(frozen=True)
+
+    root: Path
+    site: Site
+
+    @property
+    def leaflets(self) -> Path:
+        return self.root / self.site.leaflets_dir
+
+    @property
+    def layouts(self) -> Path:
+        return self.root / self.site.layouts_dir
+
+    @property
+    def output(self) -> Path:
+        return self.root / self.site.output_dir
+
+    def relative(self, path: Path) -> str:
+        """A path as the user would type it from the project folder, for messages."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` whose pyproject.toml has our section.
+
+    Falls back to `start`, so a folder with just `leaflets/` and `layouts/` also works.
+    """
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "[tool.build_leaflets" in candidate.read_text(errors="replace"):
+            return folder
+    return start
+
+
+def load_project(start: Path | None = None) -> Project:
+    """Read the settings of the project that contains `start` (default: the current folder)."""
+    root = find_root((start or Path.cwd()).resolve())
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return Project(root=root, site=Site())
+    text = pyproject.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"pyproject.toml: {error}") from None
+    settings = data.get("tool", {}).get("build_leaflets", {})
+    try:
+        return Project(root=root, site=Site.model_validate(settings))
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"])
+            line = _line_of(text, str(item["loc"][-1]))
+            message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
+            problems.append(
+                Problem("pyproject.toml", line, 0, f"tool.build_leaflets.{field}", message)
+            )
+        raise ConfigError("\n".join(str(p) for p in sorted(problems))) from None
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line where `key = ...` is set, so a settings error points at it (0 if not found)."""
+    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return 0

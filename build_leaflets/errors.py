@@ -1,0 +1,66 @@
+"""Errors: everything a user can get wrong, each printed with its place and exit status 1.
+
+Every user mistake ends up as a `LeafletError`. Click shows it without a traceback, so the
+one place that catches it is click itself; nothing else in the package prints errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one file, at one place: `leaflets/x.yaml:12:5: field: message`.
+
+    `line` and `column` are 1-based; 0 means the place is the whole file.
+    """
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        place = self.path
+        if self.line:
+            place += f":{self.line}:{self.column}" if self.column else f":{self.line}"
+        return f"{place}: {self.field}: {self.message}" if self.field else f"{place}: {self.message}"
+
+
+class LeafletError(click.ClickException):
+    """Base of every error a user can cause; printed as-is, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        # Click prefixes "Error: "; our messages already say where and what, so print them bare.
+        click.echo(self.format_message(), file=file, err=file is None)
+
+
+class ProblemsFound(LeafletError):
+    """One or more problems in the sources: all are reported together, one line each."""
+
+    def __init__(self, problems: Iterable[Problem], summary: str = "") -> None:
+        self.problems = sorted(problems)
+        lines = [str(p) for p in self.problems]
+        if summary:
+            lines.append(summary)
+        super().__init__("\n".join(lines))
+
+
+class ConfigError(LeafletError):
+    """A setting in `[tool.build_leaflets]` of pyproject.toml is wrong."""
+
+
+class RefusedResource(LeafletError):
+    """The renderer was asked for a file or URL it must not read (safety, not a bug)."""
+
+
+class PublishError(LeafletError):
+    """Writing to the output folder would lose or overwrite something."""

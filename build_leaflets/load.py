@@ -1,0 +1,432 @@
+"""Load: YAML files to checked `Leaflet` objects, or every problem in every file, with places.
+
+PyYAML's safe loader is used through its node graph: each key and value keeps the line and
+column it was written at, so a problem found later (by pydantic or by the Markdown checks)
+still points at the right place, and duplicate keys, which PyYAML would silently collapse,
+are caught.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from build_leaflets import markup
+from build_leaflets.config import Project
+from build_leaflets.errors import Problem, ProblemsFound
+from build_leaflets.model import (
+    STANDARD_SECTIONS,
+    Change,
+    Contact,
+    ExtraSection,
+    Leaflet,
+    Section,
+    governance_problems,
+)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a key and its value were written (1-based); `text_line` is the value's first
+    line of text (the line after `|` for a block of text)."""
+
+    line: int
+    column: int
+    value_line: int
+    value_column: int
+    text_line: int
+    text_column: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """A leaflet as loaded: the checked model plus what publishing needs to prove its origin."""
+
+    path: Path
+    display: str
+    data: bytes
+    leaflet: Leaflet
+    places: dict[Path_, Place] = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, but dates stay text so pydantic reports an impossible date with its
+    place, instead of PyYAML stopping the whole file with a traceback-shaped error."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)  # type: ignore[arg-type]
+
+
+def leaflet_files(project: Project, paths: Sequence[Path] = ()) -> list[Path]:
+    """The files to load: those named, with folders expanded, or every leaflet of the project."""
+    chosen = list(paths) or [project.leaflets]
+    files: list[Path] = []
+    for path in chosen:
+        if path.is_dir():
+            files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        else:
+            files.append(path)
+    return files
+
+
+def load_all(project: Project, paths: Sequence[Path] = ()) -> list[Source]:
+    """Load and check every file; raise one error listing every problem in every file."""
+    files = leaflet_files(project, paths)
+    if not files:
+        where = ", ".join(project.relative(p) for p in paths) or project.relative(project.leaflets)
+        raise ProblemsFound([Problem(where, 0, 0, "", "no leaflet files (*.yaml) found")])
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    for path in files:
+        source, found = load_file(project, path)
+        problems.extend(found)
+        if source is not None:
+            sources.append(source)
+    problems.extend(_duplicate_references(sources))
+    if problems:
+        count = len(problems)
+        bad = len({p.path for p in problems})
+        raise ProblemsFound(
+            problems,
+            f"{count} problem{'s' * (count != 1)} in {bad} file{'s' * (bad != 1)}; "
+            "nothing was written.",
+        )
+    return sources
+
+
+def load_file(project: Project, path: Path) -> tuple[Source | None, list[Problem]]:
+    """One file: its `Source` when it is valid, and every problem found in it."""
+    display = project.relative(path)
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except OSError as error:
+        return None, [Problem(display, 0, 0, "", f"cannot read file: {error.strerror}")]
+    except UnicodeDecodeError:
+        return None, [Problem(display, 0, 0, "", "is not UTF-8 text; save it as UTF-8")]
+
+    try:
+        raw, places, duplicates = _parse(text)
+    except yaml.MarkedYAMLError as error:
+        return None, [_syntax_problem(display, error)]
+    problems = [Problem(display, line, col, name, msg) for name, line, col, msg in duplicates]
+    if not isinstance(raw, dict):
+        got = "nothing" if raw is None else _kind(raw)
+        return None, [Problem(display, 1, 1, "", f"must be a mapping of fields (found {got})")]
+
+    problems.extend(_body_problems(display, raw, places, project.leaflets))
+    try:
+        leaflet = Leaflet.model_validate(raw)
+    except ValidationError as error:
+        problems.extend(_pydantic_problems(display, error, places))
+        return None, problems
+
+    site = project.site
+    leaflet = leaflet.with_defaults(site.review_months, site.contact)
+    for name, message in governance_problems(leaflet):
+        line, col = _value_place(places, _split(name))
+        problems.append(Problem(display, line, col, name, message))
+    if problems:
+        return None, problems
+    return Source(path, display, data, leaflet, places), []
+
+
+def _parse(text: str) -> tuple[Any, dict[Path_, Place], list[tuple[str, int, int, str]]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        places: dict[Path_, Place] = {}
+        duplicates: list[tuple[str, int, int, str]] = []
+        _index(node, (), places, duplicates, text.splitlines())
+        return loader.construct_document(node), places, duplicates
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+
+
+def _index(
+    node: yaml.Node,
+    path: Path_,
+    places: dict[Path_, Place],
+    duplicates: list[tuple[str, int, int, str]],
+    lines: list[str],
+) -> None:
+    """Record where every key and value is, and every key written twice in one mapping."""
+    if isinstance(node, yaml.MappingNode):
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if key in first_seen and key != "<<":
+                duplicates.append(
+                    (
+                        _join((*path, key)),
+                        line,
+                        column,
+                        f"is written twice (first on line {first_seen[key]}); YAML would keep "
+                        "only this one, so merge the two or delete one",
+                    )
+                )
+                continue
+            first_seen[key] = line
+            places[(*path, key)] = _place(key_node, value_node, lines)
+            _index(value_node, (*path, key), places, duplicates, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            places[(*path, index)] = _place(item, item, lines)
+            _index(item, (*path, index), places, duplicates, lines)
+
+
+def _place(key_node: yaml.Node, value_node: yaml.Node, lines: list[str]) -> Place:
+    mark = value_node.start_mark
+    text_line, text_column = mark.line + 1, mark.column + 1
+    if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
+        # A block of text starts on the line after the `|`, at its indentation.
+        text_line = mark.line + 2
+        first = lines[mark.line + 1] if mark.line + 1 < len(lines) else ""
+        text_column = len(first) - len(first.lstrip(" ")) + 1
+    return Place(
+        key_node.start_mark.line + 1,
+        key_node.start_mark.column + 1,
+        mark.line + 1,
+        mark.column + 1,
+        text_line,
+        text_column,
+    )
+
+
+def _syntax_problem(display: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    message = error.problem or "is not valid YAML"
+    if error.context:
+        message = f"{error.context}: {message}"
+    if "\t" in message or "found character '\\t'" in message:
+        message += " (use spaces, not tabs, to indent)"
+    return Problem(display, line, col, "", f"YAML syntax error: {message}")
+
+
+def _duplicate_references(sources: Iterable[Source]) -> list[Problem]:
+    """Two files with one reference would publish over each other's PDFs."""
+    seen: dict[str, Source] = {}
+    problems: list[Problem] = []
+    for source in sources:
+        slug = source.leaflet.slug
+        if slug in seen:
+            first = seen[slug]
+            line, col = _value_place(source.places, ("reference",))
+            first_line, _ = _value_place(first.places, ("reference",))
+            problems.append(
+                Problem(
+                    source.display,
+                    line,
+                    col,
+                    "reference",
+                    f"{source.leaflet.reference} is already used by {first.display}:{first_line}; "
+                    "each leaflet needs its own reference",
+                )
+            )
+        else:
+            seen[slug] = source
+    return problems
+
+
+def _body_problems(
+    display: str, raw: dict[str, Any], places: dict[Path_, Place], images_dir: Path
+) -> list[Problem]:
+    """Markdown problems in every body that is text, checked even when other fields are wrong,
+    so one run reports everything."""
+    problems: list[Problem] = []
+    for path, body in _raw_bodies(raw):
+        where = places.get(path)
+        for found in markup.body_problems(body, images_dir):
+            line = (where.text_line if where else 0) + found.line
+            column = where.text_column if where else 0
+            problems.append(Problem(display, line, column, _join(path), found.message))
+    return problems
+
+
+def _raw_bodies(raw: dict[str, Any]) -> list[tuple[Path_, str]]:
+    """Every section body written as text, with its path in the file."""
+    bodies: list[tuple[Path_, str]] = []
+    for key in STANDARD_SECTIONS:
+        value = raw.get(key)
+        if isinstance(value, str):
+            bodies.append(((key,), value))
+        elif isinstance(value, dict) and isinstance(value.get("body"), str):
+            bodies.append(((key, "body"), value["body"]))
+    extras = raw.get("extra_sections")
+    for index, extra in enumerate(extras if isinstance(extras, list) else []):
+        if isinstance(extra, dict) and isinstance(extra.get("body"), str):
+            bodies.append((("extra_sections", index, "body"), extra["body"]))
+    return bodies
+
+
+# --- turning pydantic's errors into sentences a clinic administrator can act on -------------
+
+_EXAMPLES = {
+    "reference": "PSY-0042",
+    "version": "1",
+    "title": "Interpersonal psychotherapy",
+    "last_updated": "2026-10-01",
+    "heading": "Your question?",
+    "body": "|",
+    "summary": "One line",
+    "date": "2026-10-01",
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def _pydantic_problems(
+    display: str, error: ValidationError, places: dict[Path_, Place]
+) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc: Path_ = tuple(item["loc"])
+        kind = item["type"]
+        if kind == "missing":
+            line, col = _key_place(places, loc[:-1])
+            problems.append(Problem(display, line, col, _join(loc), _missing_message(loc)))
+            continue
+        known = _known_prefix(places, loc)
+        if kind == "extra_forbidden":
+            line, col = _key_place(places, loc)
+            problems.append(Problem(display, line, col, _join(loc), _unknown_message(loc)))
+            continue
+        line, col = _value_place(places, known)
+        message = _value_message(kind, known or loc, item.get("input"), item)
+        problems.append(Problem(display, line, col, _join(known or loc), message))
+    return problems
+
+
+def _missing_message(loc: Path_) -> str:
+    name = str(loc[-1])
+    if len(loc) == 1 and name in STANDARD_SECTIONS:
+        return (
+            f"required section is missing: add '{name}: |' followed by the text that answers "
+            f'"{STANDARD_SECTIONS[name]}"'
+        )
+    example = _EXAMPLES.get(name)
+    hint = f": add '{name}: {example}'" if example else ""
+    return f"required field is missing{hint}"
+
+
+def _unknown_message(loc: Path_) -> str:
+    name = str(loc[-1])
+    allowed = list(_model_at(loc[:-1]).model_fields)
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"unknown field; did you mean '{close[0]}'?"
+    return "unknown field; allowed here: " + ", ".join(allowed)
+
+
+def _value_message(kind: str, loc: Path_, value: Any, item: Any) -> str:
+    name = str(loc[-1])
+    got = _describe(value)
+    if value is None:
+        return "is empty; write a value or remove the line"
+    if kind == "string_type":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return "must be text, not a number; put quotes around it, e.g. \"0113 496 0000\""
+        return f"must be text (found {got})"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number, like 2 (found {got})"
+    if kind == "greater_than_equal":
+        return f"must be {item['ctx']['ge']} or more (found {got})"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return f"is not a real date (found {got}); check the day and month"
+        return f"must be a date written as YYYY-MM-DD, like 2026-10-01 (found {got})"
+    if kind == "string_pattern_mismatch":
+        if name == "reference":
+            return (
+                f"must be letters, digits and hyphens only, like PSY-0042 (found {got}); "
+                "it becomes part of file names"
+            )
+        return f"must be a language tag like en-GB or cy-GB (found {got})"
+    if kind == "string_too_short":
+        return "is empty; write some text or remove the line"
+    if kind == "literal_error":
+        return f"must be one of: {item['ctx']['expected'].replace(chr(39), '')} (found {got})"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        if len(loc) == 1 and name in STANDARD_SECTIONS:
+            return f"must be text, or a mapping with 'heading' and 'body' (found {got})"
+        return f"must be a mapping of fields, one 'name: value' per line (found {got})"
+    if kind == "list_type":
+        return f"must be a list, one item per line starting with '- ' (found {got})"
+    return str(item["msg"])
+
+
+def _model_at(loc: Path_) -> type[BaseModel]:
+    """The model that describes the mapping at `loc`, to list the fields allowed there."""
+    names = [part for part in loc if isinstance(part, str)]
+    if not names:
+        return Leaflet
+    top = names[0]
+    if top == "contact":
+        return Contact
+    if top == "extra_sections":
+        return ExtraSection
+    if top == "changes":
+        return Change
+    if top in STANDARD_SECTIONS:
+        return Section
+    return Leaflet
+
+
+def _known_prefix(places: dict[Path_, Place], loc: Path_) -> Path_:
+    """The longest part of `loc` written in the file (a plain-text section has no `body`)."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in places:
+            return loc[:end]
+    return loc
+
+
+def _key_place(places: dict[Path_, Place], loc: Path_) -> tuple[int, int]:
+    place = places.get(_known_prefix(places, loc)) if loc else None
+    return (place.line, place.column) if place else (1, 1)
+
+
+def _value_place(places: dict[Path_, Place], loc: Path_) -> tuple[int, int]:
+    place = places.get(_known_prefix(places, loc)) if loc else None
+    return (place.value_line, place.value_column) if place else (1, 1)
+
+
+def _join(loc: Path_) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _split(name: str) -> Path_:
+    return tuple(int(part) if part.isdigit() else part for part in name.split("."))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()}, a yes/no value"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:37] + "..."
+        return repr(short)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "text"}.get(type(value), type(value).__name__)

@@ -1,0 +1,207 @@
+"""Model: what a leaflet is, as data. No I/O here, so every stage can trust a `Leaflet`.
+
+The field names are the YAML keys clinic staff type; the JSON Schema that editors use for
+completion is generated from these classes, so the schema and the checks never disagree.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+#: The standard patient-leaflet sections, in the order they are printed, with the question each
+#: one answers. A leaflet may replace a heading with its own question.
+STANDARD_SECTIONS: dict[str, str] = {
+    "what": "What is it?",
+    "who": "Who is it for?",
+    "preparation": "What preparation is needed?",
+    "first_appointment": "What happens at the first appointment?",
+    "involves": "What does it involve?",
+    "duration": "How long does it last?",
+    "benefits": "What are the benefits?",
+    "risks": "What are the risks?",
+    "alternatives": "What are the alternatives?",
+    "referral": "How can I be referred?",
+    "copies_of_letters": "Copies of letters and reports",
+}
+REQUIRED_SECTIONS = ("what", "who", "preparation", "risks", "alternatives")
+
+REFERENCE_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
+
+Text = Annotated[StrictStr, Field(min_length=1)]
+Markdown = Annotated[
+    StrictStr, Field(min_length=1, description="Markdown (CommonMark); raw HTML is not allowed.")
+]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo must not silently drop a paragraph."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Section(_Strict):
+    """A section body under its default question heading, or under a heading of its own."""
+
+    heading: Text | None = Field(None, description="Replaces the default question heading.")
+    body: Markdown
+
+
+class ExtraSection(_Strict):
+    """A section beyond the standard ones; printed after them, in the order written."""
+
+    heading: Text
+    body: Markdown
+
+
+class Contact(_Strict):
+    """How a patient reaches the service; each part falls back to the site's default."""
+
+    phone: Text | None = None
+    email: Text | None = None
+    address: Text | None = None
+    hours: Text | None = Field(None, description="When the phone line is answered.")
+
+
+class Change(_Strict):
+    """One row of the version history printed at the end of the leaflet."""
+
+    version: Annotated[StrictInt, Field(ge=1)]
+    date: dt.date
+    summary: Text
+
+
+def _section_input(value: Any) -> Any:
+    """Let a section be written as plain text: `what: |` followed by the body."""
+    return {"body": value} if isinstance(value, str) else value
+
+
+class Leaflet(_Strict):
+    """One patient-information leaflet: its text and the governance fields that travel with it."""
+
+    reference: Annotated[
+        StrictStr,
+        Field(pattern=REFERENCE_PATTERN, description="Letters, digits and hyphens, e.g. PSY-0042."),
+    ]
+    version: Annotated[StrictInt, Field(ge=1, description="Whole number, raised on every change.")]
+    title: Text
+    summary: Text | None = Field(None, description="One or two sentences printed under the title.")
+    last_updated: dt.date
+    archive_date: dt.date | None = Field(
+        None, description="Default: last_updated plus the site's review period."
+    )
+    status: Literal["draft", "approved"] = "draft"
+    owner: Text | None = None
+    approved_by: Text | None = None
+    approved_on: dt.date | None = None
+    contact: Contact = Contact()
+    language: Annotated[StrictStr, Field(pattern=LANGUAGE_PATTERN)] = "en-GB"
+
+    what: Section
+    who: Section
+    preparation: Section
+    first_appointment: Section | None = None
+    involves: Section | None = None
+    duration: Section | None = None
+    benefits: Section | None = None
+    risks: Section
+    alternatives: Section
+    referral: Section | None = None
+    copies_of_letters: Section | None = None
+    extra_sections: list[ExtraSection] = []
+
+    changes: list[Change] = []
+    sources: list[Text] = Field([], description="Evidence the leaflet rests on; not printed.")
+
+    _sections = field_validator(
+        *STANDARD_SECTIONS, mode="before", json_schema_input_type=str | Section
+    )(_section_input)
+
+    def sections(self) -> Iterator[RenderedSection]:
+        """Every section present, in print order, with the heading to print."""
+        for key, default_heading in STANDARD_SECTIONS.items():
+            section: Section | None = getattr(self, key)
+            if section is not None:
+                yield RenderedSection(key, section.heading or default_heading, section.body)
+        for index, extra in enumerate(self.extra_sections):
+            yield RenderedSection(f"extra_sections.{index}.body", extra.heading, extra.body)
+
+    def with_defaults(self, review_months: int, contact: Contact) -> Leaflet:
+        """Fill what the site decides: the archive date and any contact detail not given."""
+        merged = contact.model_copy(update=self.contact.model_dump(exclude_none=True))
+        archive = self.archive_date or add_months(self.last_updated, review_months)
+        return self.model_copy(update={"archive_date": archive, "contact": merged})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def slug(self) -> str:
+        """The reference as used in file names: lower case, so no two files differ by case."""
+        return self.reference.lower()
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """A section ready to print; `field` names where its body came from, for error messages."""
+
+    field: str
+    heading: str
+    body: str
+
+
+def governance_problems(leaflet: Leaflet) -> list[tuple[str, str]]:
+    """Rules that span fields, as (field, message) pairs; checked once each field is valid."""
+    problems: list[tuple[str, str]] = []
+    if leaflet.archive_date is not None and leaflet.archive_date <= leaflet.last_updated:
+        problems.append(
+            ("archive_date", f"must be after last_updated ({leaflet.last_updated.isoformat()})")
+        )
+    if leaflet.status == "approved":
+        for field in ("approved_by", "approved_on"):
+            if getattr(leaflet, field) is None:
+                problems.append(
+                    (
+                        field,
+                        "is required for an approved leaflet: say who approved it and when, "
+                        "or set status: draft",
+                    )
+                )
+    for index, change in enumerate(leaflet.changes):
+        if change.version > leaflet.version:
+            problems.append(
+                (
+                    f"changes.{index}.version",
+                    f"is {change.version}, higher than the leaflet's version ({leaflet.version})",
+                )
+            )
+    return problems
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; the 31st becomes the month's last day where it has none."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def is_valid_reference(value: str) -> bool:
+    return re.fullmatch(REFERENCE_PATTERN, value) is not None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a leaflet file, for editors (VS Code's YAML extension) and tools."""
+    schema = Leaflet.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Patient information leaflet"
+    for key, heading in STANDARD_SECTIONS.items():
+        schema["properties"][key]["description"] = f"Section: {heading}"
+    return schema
