@@ -1,0 +1,168 @@
+"""Render: a checked `Leaflet` to one HTML page (Jinja2), for the web or for the PDF renderer.
+
+The same template serves both. For the web the page is self-contained (styles, fonts and
+pictures inlined as data: URLs) so it can be emailed or put on an intranet as one file; for
+print it points at the project's files, which only the PDF stage's guarded fetcher reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import mimetypes
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+from markupsafe import Markup
+
+from build_leaflets import markup
+from build_leaflets.config import Project
+from build_leaflets.errors import LeafletError
+from build_leaflets.model import Leaflet
+
+Media = Literal["screen", "print"]
+TEMPLATE = "leaflet.html.j2"
+INDEX_TEMPLATE = "index.html.j2"
+STYLESHEET = "leaflet.css"
+
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """The font files the layout uses: regular, bold, italic and bold italic."""
+
+    family: str
+    files: dict[tuple[str, str], Path]  # (weight, style) -> file
+
+    @property
+    def files_dir(self) -> Path:
+        """The installed package's folder: the only place outside the project fonts come from."""
+        return next(iter(self.files.values())).parent
+
+
+def uk_date(day: date) -> str:
+    """Dates the way UK readers write them: 1 October 2026 (no locale involved)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def css_string(value: object) -> str:
+    """A value as a CSS string literal, for the running footer that CSS prints on every page."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
+    return f'"{text}"'
+
+
+@functools.cache
+def installed_fonts() -> Fonts:
+    """Atkinson Hyperlegible from its pip package, so output never depends on system fonts."""
+    import fontpkg_atkinson_hyperlegible as package  # noqa: PLC0415  (one import, one place)
+
+    folder = Path(package.__file__).resolve().parent / "files"
+    names = {
+        ("normal", "normal"): "Regular",
+        ("bold", "normal"): "Bold",
+        ("normal", "italic"): "Italic",
+        ("bold", "italic"): "BoldItalic",
+    }
+    return Fonts(
+        package.FAMILY,
+        {key: folder / f"AtkinsonHyperlegible-{name}.ttf" for key, name in names.items()},
+    )
+
+
+@functools.cache
+def _environment(layouts: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(layouts),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["uk_date"] = uk_date
+    env.filters["css_string"] = css_string
+    return env
+
+
+def render_html(
+    leaflet: Leaflet,
+    project: Project,
+    *,
+    media: Media = "screen",
+    page_size: str | None = None,
+) -> str:
+    """The leaflet as one HTML page; `media="print"` for the PDF stage."""
+    layouts, site = project.layouts, project.site
+    inline = media == "screen"
+
+    def asset(path: Path) -> str:
+        return _data_url(path) if inline else path.resolve().as_uri()
+
+    images = {
+        src: asset(project.leaflets / src)
+        for section in leaflet.sections()
+        for src in markup.image_sources(section.body)
+    }
+    sections = [
+        {"id": section.field.replace(".", "-"), "heading": section.heading,
+         "html": Markup(markup.to_html(section.body, images))}
+        for section in leaflet.sections()
+    ]
+    fonts = installed_fonts()
+    logo = layouts / site.logo if site.logo else None
+    if logo is not None and not logo.is_file():
+        raise LeafletError(
+            f"pyproject.toml: tool.build_leaflets.logo: {project.relative(logo)} not found"
+        )
+    try:
+        template = _environment(layouts).get_template(TEMPLATE)
+        return template.render(
+            leaflet=leaflet,
+            site=site,
+            media=media,
+            page_size=page_size or site.page_size,
+            sections=sections,
+            stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),
+            fonts=[
+                {"weight": weight, "style": style, "url": asset(path)}
+                for (weight, style), path in fonts.files.items()
+            ],
+            font_family=fonts.family,
+            logo=asset(logo) if logo else None,
+            subject=leaflet.summary or f"Patient information: {leaflet.title}",
+        )
+    except jinja2.TemplateError as error:
+        where = getattr(error, "filename", None) or TEMPLATE
+        line = getattr(error, "lineno", None)
+        place = f"{where}:{line}" if line else where
+        raise LeafletError(f"{place}: layout error: {error.message}") from None
+    except OSError as error:
+        raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
+
+
+def render_index(leaflets: list[Leaflet], project: Project) -> str:
+    """The catalogue page: every leaflet with its governance dates and links to its files."""
+    rows = sorted(leaflets, key=lambda leaflet: leaflet.title.lower())
+    try:
+        template = _environment(project.layouts).get_template(INDEX_TEMPLATE)
+        return template.render(
+            leaflets=rows,
+            site=project.site,
+            stylesheet=Markup((project.layouts / STYLESHEET).read_text(encoding="utf-8")),
+        )
+    except jinja2.TemplateError as error:
+        raise LeafletError(f"{INDEX_TEMPLATE}: layout error: {error.message}") from None
+
+
+@functools.cache
+def _data_url(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".ttf":
+        kind = "font/ttf"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
