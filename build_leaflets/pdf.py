@@ -7,9 +7,11 @@ configuration is kept per process (a fresh one per document makes memory grow).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import mimetypes
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,6 +76,9 @@ def write_pdf(
     import weasyprint  # noqa: PLC0415  (lazy: see the module docstring)
 
     fetcher = _guarded_fetcher_class()(allowed)
+    # fontTools stamps subset fonts with the clock unless told a date: use the leaflet's own,
+    # so the same leaflet always gives the same bytes.
+    os.environ["SOURCE_DATE_EPOCH"] = str(_epoch(fields.last_updated))
     with _collect_logs() as log:
         pdf = weasyprint.HTML(
             string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
@@ -92,6 +97,10 @@ def write_pdf(
         raise LeafletError(f"{name}: the PDF could not be made cleanly: {errors[0]}")
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _epoch(day: str) -> int:
+    return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
 
 
 def _finish(document: Any, pdf: Any, *, fields: PdfFields) -> None:

@@ -51,10 +51,16 @@ def uk_date(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def css_string(value: object) -> str:
-    """A value as a CSS string literal, for the running footer that CSS prints on every page."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
-    return f'"{text}"'
+def css_string(value: object) -> Markup:
+    """A value as a CSS string literal, for the running footer that CSS prints on every page.
+
+    It goes inside <style>, where HTML escaping does not apply, so it is escaped for CSS
+    instead (`<` too, so no value can close the style element).
+    """
+    text = str(value)
+    for raw, escaped in (("\\", "\\\\"), ('"', '\\"'), ("<", "\\3C "), ("\n", "\\A ")):
+        text = text.replace(raw, escaped)
+    return Markup(f'"{text}"')
 
 
 @functools.cache
