@@ -57,9 +57,7 @@ def build(
     result = Result()
     for source in chosen:
         try:
-            result.files[source.leaflet.reference] = _build_one(
-                project, source, layout, page_size
-            )
+            result.files[source.leaflet.reference] = _build_one(project, source, layout, page_size)
         except LeafletError as error:
             result.failures[source.leaflet.reference] = error.format_message()
     index = render.render_index([s.leaflet for s in sources], project)

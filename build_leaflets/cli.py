@@ -65,7 +65,9 @@ def build_command(references: tuple[str, ...], out: Path | None, page_size: str 
         click.echo(f"{reference}: failed: {message}", err=True)
     built = len(result.files) - 1
     if not result.ok:
-        raise click.exceptions.Exit(_fail(f"{len(result.failures)} leaflet(s) failed, {built} built."))
+        raise click.exceptions.Exit(
+            _fail(f"{len(result.failures)} leaflet(s) failed, {built} built.")
+        )
     click.echo(f"Built {built} leaflet(s).")
 
 

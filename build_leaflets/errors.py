@@ -30,7 +30,9 @@ class Problem:
         place = self.path
         if self.line:
             place += f":{self.line}:{self.column}" if self.column else f":{self.line}"
-        return f"{place}: {self.field}: {self.message}" if self.field else f"{place}: {self.message}"
+        return (
+            f"{place}: {self.field}: {self.message}" if self.field else f"{place}: {self.message}"
+        )
 
 
 class LeafletError(click.ClickException):

@@ -342,13 +342,18 @@ def _value_message(kind: str, loc: Path_, value: Any, item: Any) -> str:
         return "is empty; write a value or remove the line"
     if kind == "string_type":
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return "must be text, not a number; put quotes around it, e.g. \"0113 496 0000\""
+            return 'must be text, not a number; put quotes around it, e.g. "0113 496 0000"'
         return f"must be text (found {got})"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number, like 2 (found {got})"
     if kind == "greater_than_equal":
         return f"must be {item['ctx']['ge']} or more (found {got})"
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+    if kind in (
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    ):
         if isinstance(value, str) and _ISO_DATE.match(value):
             return f"is not a real date (found {got}); check the day and month"
         return f"must be a date written as YYYY-MM-DD, like 2026-10-01 (found {got})"

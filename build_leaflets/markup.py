@@ -116,9 +116,7 @@ def _link_problem(href: str) -> str | None:
     scheme = urlsplit(href).scheme.lower()
     if href.startswith("#") or scheme in LINK_SCHEMES:
         return None
-    return (
-        f"link '{href}' refused: a link must start with https://, http://, mailto: or tel:"
-    )
+    return f"link '{href}' refused: a link must start with https://, http://, mailto: or tel:"
 
 
 def _image_problem(src: str, images_dir: Path) -> str | None:
@@ -129,7 +127,9 @@ def _image_problem(src: str, images_dir: Path) -> str | None:
         )
     relative = PurePosixPath(src)
     if relative.is_absolute() or ".." in relative.parts:
-        return f"image '{src}' refused: write a path inside {images_dir.name}/, e.g. images/scan.png"
+        return (
+            f"image '{src}' refused: write a path inside {images_dir.name}/, e.g. images/scan.png"
+        )
     if relative.suffix.lower() not in IMAGE_TYPES:
         return f"image '{src}' refused: use a PNG, JPEG, GIF, WebP or SVG file"
     if not (images_dir / relative).is_file():

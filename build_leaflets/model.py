@@ -190,7 +190,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later; the 31st becomes the month's last day where it has none."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def is_valid_reference(value: str) -> bool:

@@ -28,9 +28,11 @@ TEMPLATE = "leaflet.html.j2"
 INDEX_TEMPLATE = "index.html.j2"
 STYLESHEET = "leaflet.css"
 
+# Spelled out rather than taken from strftime or `calendar`, which follow the machine's locale.
 _MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,11 @@ def render_html(
         for src in markup.image_sources(section.body)
     }
     sections = [
-        {"id": section.field.replace(".", "-"), "heading": section.heading,
-         "html": Markup(markup.to_html(section.body, images))}
+        {
+            "id": section.field.replace(".", "-"),
+            "heading": section.heading,
+            "html": Markup(markup.to_html(section.body, images)),
+        }
         for section in leaflet.sections()
     ]
     fonts = installed_fonts()
