@@ -138,7 +138,9 @@ def load_file(project: Project, path: Path) -> tuple[Source | None, list[Problem
     site = project.site
     leaflet = leaflet.with_defaults(site.review_months, site.contact)
     for name, message in governance_problems(leaflet):
-        line, col = _value_place(places, _split(name))
+        # A field that is missing is pointed at through the line that makes it needed.
+        where = _split(name) if _split(name) in places else ("status",)
+        line, col = _value_place(places, where)
         problems.append(Problem(display, line, col, name, message))
     if problems:
         return None, problems
@@ -214,10 +216,12 @@ def _syntax_problem(display: str, error: yaml.MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     message = error.problem or "is not valid YAML"
-    if error.context:
-        message = f"{error.context}: {message}"
-    if "\t" in message or "found character '\\t'" in message:
-        message += " (use spaces, not tabs, to indent)"
+    if error.context and error.context_mark:
+        start = error.context_mark
+        message += f" ({error.context} that starts at line {start.line + 1}, column "
+        message += f"{start.column + 1}; if that is meant as text, put it in quotes)"
+    if "'\\t'" in message:
+        message += "; indent with spaces, not tabs"
     return Problem(display, line, col, "", f"YAML syntax error: {message}")
 
 
@@ -339,6 +343,8 @@ def _value_message(kind: str, loc: Path_, value: Any, item: Any) -> str:
     name = str(loc[-1])
     got = _describe(value)
     if value is None:
+        if len(loc) == 1 and name in STANDARD_SECTIONS:
+            return f'is empty; write the text that answers "{STANDARD_SECTIONS[name]}"'
         return "is empty; write a value or remove the line"
     if kind == "string_type":
         if isinstance(value, int | float) and not isinstance(value, bool):
