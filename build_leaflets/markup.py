@@ -20,7 +20,9 @@ IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 
 def _parser(*, html: bool) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": html, "typographer": False})
+    # Typographic quotes and dashes ("..." to “...”, -- to –), as a printed leaflet should have.
+    md = MarkdownIt("commonmark", {"html": html, "typographer": True})
+    md.enable(["replacements", "smartquotes"])
     # markdown-it silently turns a refused URL back into text; we check URLs ourselves (below)
     # so that the author is told, rather than finding the link missing from a printed leaflet.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
