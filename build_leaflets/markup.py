@@ -20,7 +20,7 @@ IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 
 def _parser(*, html: bool) -> MarkdownIt:
-    # Typographic quotes and dashes ("..." to “...”, -- to –), as a printed leaflet should have.
+    # Typographic quotes and dashes (curly quotes, "--" to an en dash), as print should have.
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
     md.enable(["replacements", "smartquotes"])
     # markdown-it silently turns a refused URL back into text; we check URLs ourselves (below)
