@@ -123,3 +123,24 @@ def test_ordinary_web_links_stay_links(runner, make_project) -> None:
         if "/A" in a.get_object()
     ]
     assert "https://www.nhs.uk/mental-health/" in uris
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        ("![x](file:///etc/passwd)", "image 'file:///etc/passwd' refused"),
+        ("<script>alert(1)</script>", "raw HTML is not allowed ('<script>alert(1)</script>')"),
+        ("![A scan](http://127.0.0.1/scan.png)", "image 'http://127.0.0.1/scan.png' refused"),
+    ],
+)
+def test_unsafe_bodies_fail_the_build_naming_leaflet_and_what(
+    runner, make_project, body: str, refused: str
+) -> None:
+    text = (DATA / "minimal.yaml").read_text()
+    text = text.replace("  A short test leaflet.\n", f"  A short test leaflet.\n\n  {body}\n")
+    root = make_project(SAMPLES[0], ("tst-0001.yaml", text))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"leaflets/tst-0001.yaml:11:3: what: {refused}")
+    assert "Traceback" not in result.output
+    assert not (root / "output").exists()
