@@ -1,21 +1,24 @@
 """Build: the one orchestrator. Load and check everything, then render, lay out and publish.
 
-Nothing is written until every leaflet has loaded cleanly (as MkDocs and Pelican do): a typo in
-one file never leaves a half-updated catalogue. After that, a leaflet that fails to render is
-reported and the others still build; the exit status still reports the failure.
+Nothing is written until every leaflet has loaded cleanly and agrees with the publication
+register (as MkDocs and Pelican do): a typo in one file never leaves a half-updated catalogue.
+After that, a leaflet that fails to render is reported and the others still build; the exit
+status still reports the failure.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_leaflets import pdf, publish, render
+from build_leaflets import __version__, pdf, publish, render
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.load import Source, load_all
-from build_leaflets.render import installed_fonts
+from build_leaflets.publish import Action, Outcome
+from build_leaflets.register import REGISTER_NAME, Register, Row, read_register
 
 
 @dataclass(frozen=True)
@@ -23,24 +26,51 @@ class Written:
     """One output file and what happened to it."""
 
     path: str
-    outcome: publish.Outcome
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a build did for one leaflet: `summary` is a few words for the terminal."""
+
+    reference: str
+    version: int
+    summary: str
+    files: list[Written]
+
+    @property
+    def written(self) -> list[str]:
+        return [f.path for f in self.files if f.outcome is Outcome.WRITTEN]
 
 
 @dataclass
 class Result:
-    """What a build did: files per leaflet, and the leaflets that failed (with why)."""
+    """What a build did: each leaflet's outcome, the failures (with why), new register rows."""
 
-    files: dict[str, list[Written]] = field(default_factory=dict)
+    done: list[Done] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+    registered: list[Row] = field(default_factory=list)
+    pages: list[Written] = field(default_factory=list)  # index, register.json
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
+    @property
+    def rendered(self) -> int:
+        """How many PDFs were laid out and written (0 when everything was up to date)."""
+        return sum(any(p.endswith(".pdf") for p in d.written) for d in self.done)
+
 
 def check(project: Project, paths: Sequence[Path] = ()) -> list[Source]:
     """Load and check leaflets, writing nothing; raises with every problem found."""
     return load_all(project, paths)
+
+
+def register_of(project: Project) -> Register:
+    path = project.leaflets / REGISTER_NAME
+    return read_register(path, project.relative(path))
 
 
 def build(
@@ -49,51 +79,145 @@ def build(
     *,
     out: Path | None = None,
     page_size: str | None = None,
+    drafts: bool = False,
 ) -> Result:
     """Build the chosen leaflets (default: all) into `out` (default: the project's output/)."""
     sources = load_all(project)
     chosen = _select(sources, references)
-    layout = publish.Layout(out or project.output)
-    result = Result()
-    for source in chosen:
+    register = register_of(project)
+    size = page_size if page_size and page_size != project.site.page_size else None
+    layout = publish.Layout(out or project.output, size)
+    plans = publish.plan(chosen, register, layout, drafts=drafts)
+    layout_sha = publish.layout_digest(project.layouts)
+
+    result = Result(sources=sources)
+    for item in plans:
+        leaflet = item.source.leaflet
         try:
-            result.files[source.leaflet.reference] = _build_one(project, source, layout, page_size)
+            files, row = _carry_out(project, item, layout, layout_sha, page_size)
         except LeafletError as error:
-            result.failures[source.leaflet.reference] = error.format_message()
+            result.failures[leaflet.reference] = error.format_message()
+            continue
+        result.done.append(Done(leaflet.reference, leaflet.version, _summary(item, files), files))
+        if row is not None:
+            result.registered.append(row)
+
+    if result.registered:
+        register = register.with_rows(result.registered)
+        publish.write_atomic(register.path, register.to_csv())
     index = render.render_index([s.leaflet for s in sources], project)
-    outcome = publish.publish_page(layout.index(), index.encode("utf-8"))
-    result.files["index"] = [Written(project.relative(layout.index()), outcome)]
+    result.pages = [
+        _page(project, layout.register_json(), register.to_json()),
+        _page(project, layout.index(), index.encode()),
+    ]
     return result
 
 
-def _build_one(
-    project: Project, source: Source, layout: publish.Layout, page_size: str | None
-) -> list[Written]:
+def _summary(item: publish.Plan, files: list[Written]) -> str:
+    pdf_written = [
+        f.path for f in files if f.path.endswith(".pdf") and f.outcome is Outcome.WRITTEN
+    ]
+    if item.draft:
+        return f"draft {pdf_written[0]}" if pdf_written else "draft up to date"
+    if pdf_written:
+        verb = "restored" if item.action is Action.RESTORE else "published"
+        return f"{verb} {pdf_written[0]}"
+    return "up to date"
+
+
+def _carry_out(
+    project: Project,
+    item: publish.Plan,
+    layout: publish.Layout,
+    layout_sha: str,
+    page_size: str | None,
+) -> tuple[list[Written], Row | None]:
+    source, leaflet = item.source, item.source.leaflet
+    pdf_path, html_path = layout.pdf(leaflet, item.draft), layout.html(leaflet, item.draft)
+    shown = project.relative(pdf_path)
+    stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
+
+    if publish.page_is_current(html_path, stamp):
+        files = [Written(project.relative(html_path), Outcome.UNCHANGED)]
+    else:
+        page = render.render_html(leaflet, project, media="screen", stamp=stamp, draft=item.draft)
+        files = [_page(project, html_path, page.encode())]
+
+    if item.action is Action.UP_TO_DATE:
+        return [*files, Written(shown, Outcome.UNCHANGED)], None
+    if item.action is Action.DAMAGED:
+        raise LeafletError(
+            f"{shown}: does not match the publication register (its bytes changed since it "
+            "was published). It was left as it is; run `build-leaflets verify` and restore "
+            "the file from your archive."
+        )
+
+    document = _lay_out(project, source, page_size, draft=item.draft)
+    pdf_sha = publish.sha256_bytes(document)
+    if item.action is Action.RESTORE:
+        assert item.row is not None
+        if pdf_sha != item.row.pdf_sha256:
+            raise LeafletError(_mismatch(shown, item.row, layout_sha))
+    outcome = publish.publish_pdf(pdf_path, document, shown_as=shown, replaceable=item.draft)
+    files.append(Written(shown, outcome))
+    if item.action is not Action.PUBLISH:
+        return files, None
+    return files, Row(
+        reference=leaflet.reference,
+        version=leaflet.version,
+        variant=layout.variant,
+        title=leaflet.title,
+        last_updated=leaflet.last_updated.isoformat(),
+        archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
+        status=leaflet.status,
+        source_sha256=source.sha256,
+        pdf_sha256=pdf_sha,
+        file=layout.file(leaflet),
+        layout_sha256=layout_sha,
+        tool_version=pdf.tool_versions(),
+        published=dt.date.today().isoformat(),
+    )
+
+
+def _lay_out(project: Project, source: Source, page_size: str | None, *, draft: bool) -> bytes:
     leaflet = source.leaflet
-    page = render.render_html(leaflet, project, media="screen")
-    printable = render.render_html(leaflet, project, media="print", page_size=page_size)
-    document = pdf.write_pdf(
+    printable = render.render_html(
+        leaflet, project, media="print", page_size=page_size, draft=draft
+    )
+    return pdf.write_pdf(
         printable,
         name=source.display,
         base=project.layouts,
-        allowed=[project.layouts, project.leaflets, installed_fonts().files_dir],
+        allowed=[project.layouts, project.leaflets, render.installed_fonts().files_dir],
         fields=pdf.PdfFields(
             reference=leaflet.reference,
             version=leaflet.version,
             last_updated=leaflet.last_updated.isoformat(),
             archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
             source_sha256=source.sha256,
-            status=leaflet.status,
+            status="draft" if draft else leaflet.status,
         ),
+        source=pdf.SourceFile(source.path.name, source.data, leaflet.last_updated),
     )
-    pdf_path, html_path = layout.pdf(leaflet), layout.html(leaflet)
-    written = publish.publish_pdf(
-        pdf_path, document, shown_as=project.relative(pdf_path), replaceable=leaflet.is_draft
+
+
+def _mismatch(shown: str, row: Row, layout_sha: str) -> str:
+    """Why a rebuilt PDF may differ from the registered one, with what changed if we know."""
+    changed = []
+    if row.layout_sha256 != layout_sha:
+        changed.append("the layout (layouts/) changed")
+    if row.tool_version != pdf.tool_versions():
+        changed.append(f"tools were {row.tool_version}; now {pdf.tool_versions()}")
+    reason = "; ".join(changed) or "the layout, tools and libraries are recorded as the same"
+    return (
+        f"{shown}: is missing, and rebuilding it does not give the registered PDF "
+        f"(SHA-256 {row.pdf_sha256[:12]}...): {reason}. Nothing was written under that name; "
+        "restore the published file from your archive, or publish a new version."
     )
-    return [
-        Written(project.relative(html_path), publish.publish_page(html_path, page.encode())),
-        Written(project.relative(pdf_path), written),
-    ]
+
+
+def _page(project: Project, path: Path, data: bytes) -> Written:
+    return Written(project.relative(path), publish.publish_page(path, data))
 
 
 def _select(sources: list[Source], references: Sequence[str]) -> list[Source]:

@@ -5,12 +5,13 @@ No logic of its own lives here, so everything the commands do can be tested with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import click
 
-from build_leaflets import __version__, build, model
+from build_leaflets import __version__, audit, build, model
 from build_leaflets.config import Project, load_project
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
@@ -37,7 +38,14 @@ def cli() -> None:
     type=click.Choice(["A4", "A5"], case_sensitive=False),
     help="Paper size of the PDFs (default: page_size in pyproject.toml, or A4).",
 )
-def build_command(references: tuple[str, ...], out: Path | None, page_size: str | None) -> None:
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Build as drafts (marked DRAFT, in output/drafts/, never registered), e.g. for review.",
+)
+def build_command(
+    references: tuple[str, ...], out: Path | None, page_size: str | None, draft: bool
+) -> None:
     """Check every leaflet, then write its web page and PDF.
 
     With no REFERENCE every leaflet in leaflets/ is built; name references (e.g. PSY-0101)
@@ -56,19 +64,26 @@ def build_command(references: tuple[str, ...], out: Path | None, page_size: str 
     """
     project = _project()
     result = build.build(
-        project, references, out=out, page_size=page_size.upper() if page_size else None
+        project,
+        references,
+        out=out,
+        page_size=page_size.upper() if page_size else None,
+        drafts=draft,
     )
-    for reference, files in result.files.items():
-        for file in files:
-            click.echo(f"{reference}: {file.outcome.value}: {file.path}")
+    for done in result.done:
+        click.echo(f"{done.reference} v{done.version}: {done.summary}")
     for reference, message in result.failures.items():
         click.echo(f"{reference}: failed: {message}", err=True)
-    built = len(result.files) - 1
+    if result.registered:
+        click.echo(f"Registered {len(result.registered)} new version(s) in leaflets/register.csv")
+    total = len(result.done) + len(result.failures)
     if not result.ok:
-        raise click.exceptions.Exit(
-            _fail(f"{len(result.failures)} leaflet(s) failed, {built} built.")
-        )
-    click.echo(f"Built {built} leaflet(s).")
+        raise click.exceptions.Exit(_fail(f"{len(result.failures)} of {total} leaflet(s) failed."))
+    if result.rendered == 0:
+        click.echo(f"All {total} leaflet(s) are up to date.")
+    else:
+        rest = "; the rest were up to date" if result.rendered < total else ""
+        click.echo(f"Built {result.rendered} of {total} leaflet(s){rest}.")
 
 
 @cli.command(name="check")
@@ -82,6 +97,82 @@ def check_command(paths: tuple[Path, ...]) -> None:
     """
     sources = build.check(_project(), paths)
     click.echo(f"{len(sources)} leaflet(s) checked: no problems found.")
+
+
+@cli.command(name="audit")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Audit as on this day, YYYY-MM-DD (default: today).",
+)
+@click.option(
+    "--due-within",
+    type=click.IntRange(min=0),
+    default=90,
+    show_default=True,
+    help="Days before the archive date at which a leaflet is due for review.",
+)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for reading, csv for a spreadsheet, json for other tools.",
+)
+def audit_command(as_of: dt.datetime | None, due_within: int, form: str) -> None:
+    """List every leaflet with its archive date and state, for review planning.
+
+    \b
+    States:
+      current          archive date more than --due-within days away
+      due for review   archive date within --due-within days
+      expired          archive date reached: review it or withdraw it now
+      draft            not approved, never published
+
+    The exit status is 1 when any leaflet has expired, so a scheduled job or CI can
+    raise the alarm.
+    """
+    project = _project()
+    day = as_of.date() if as_of else dt.date.today()
+    sources = build.check(project)
+    entries = audit.audit(sources, build.register_of(project), as_of=day, due_within=due_within)
+    click.echo(audit.format_entries(entries, form), nl=False)
+    expired = [e.reference for e in entries if e.state == audit.State.EXPIRED.value]
+    if expired:
+        raise click.exceptions.Exit(_fail(f"Expired on {day.isoformat()}: {', '.join(expired)}."))
+
+
+@cli.command(name="verify")
+@click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
+def verify_command(pdfs: tuple[Path, ...], out: Path | None) -> None:
+    """Check published PDFs against the publication register and the sources.
+
+    With no PDF, every PDF in output/pdf/ (or --out) is checked. For each: its SHA-256
+    must match its register row, its metadata must carry the registered reference,
+    version and dates, and its embedded YAML source must hash to the registered value.
+    Every mismatch is printed, and the exit status is 1 if there is any.
+    """
+    project = _project()
+    folder = out or project.output
+    files = list(pdfs) or audit.pdfs_in(folder)
+    if not files:
+        raise click.exceptions.Exit(_fail(f"No PDFs found in {project.relative(folder)}/pdf/."))
+    findings = audit.verify(
+        files,
+        folder,
+        build.register_of(project),
+        build.check(project),
+        {path: project.relative(path) for path in files},
+    )
+    for finding in findings:
+        click.echo(str(finding), err=True)
+    if findings:
+        raise click.exceptions.Exit(
+            _fail(f"{len(findings)} problem(s) in {len({f.path for f in findings})} PDF(s).")
+        )
+    click.echo(f"{len(files)} PDF(s) match the publication register.")
 
 
 @cli.command(name="schema")

@@ -9,6 +9,7 @@ are caught.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -58,9 +59,13 @@ class Source:
     leaflet: Leaflet
     places: dict[Path_, Place] = field(repr=False)
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    def value_place(self, field: str) -> tuple[int, int]:
+        """Line and column of a field's value, for messages found after loading."""
+        return _value_place(self.places, _split(field))
 
 
 class _Loader(yaml.SafeLoader):

@@ -100,9 +100,13 @@ def plain_text(body: str) -> str:
     lines: list[str] = []
     for token in _MARKDOWN.parse(body):
         if token.type == "inline":
-            words = [child.content for child in token.children or [] if child.type == "text"]
-            lines.append("".join(words))
-    return "\n".join(lines)
+            words = [
+                " " if child.type in ("softbreak", "hardbreak") else child.content
+                for child in token.children or []
+                if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+            ]
+            lines.append("".join(words).strip())
+    return "\n".join(line for line in lines if line)
 
 
 def _walk(tokens: list[Token]) -> Iterator[tuple[Token, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import logging
 import mimetypes
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
+from xml.sax.saxutils import escape
 
 from build_leaflets.errors import LeafletError, RefusedResource
 
@@ -26,9 +28,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from weasyprint.text.fonts import FontConfiguration
 
 
+#: Where our governance fields live in the XMP metadata (declared to PDF/A as an extension).
+XMP_NAMESPACE = "urn:build-leaflets:xmp:leaflet:1.0/"
+XMP_PREFIX = "leaflet"
+ARCHIVAL_VARIANT = "pdf/a-3b"
+
+mimetypes.add_type("application/yaml", ".yaml")  # Python 3.11 does not know it
+mimetypes.add_type("application/yaml", ".yml")
+
+
 @dataclass(frozen=True)
 class PdfFields:
-    """Governance fields written into the PDF's document information, readable with pypdf."""
+    """Governance fields written into the PDF's document information and XMP metadata."""
 
     reference: str
     version: int
@@ -47,6 +58,26 @@ class PdfFields:
             "LeafletSourceSHA256": self.source_sha256,
             "LeafletStatus": self.status,
         }
+
+    def xmp(self) -> dict[str, tuple[str, str, str]]:
+        """XMP property name -> (value, XMP value type, description)."""
+        return {
+            "reference": (self.reference, "Text", "Leaflet reference"),
+            "version": (str(self.version), "Integer", "Leaflet version"),
+            "lastUpdated": (self.last_updated, "Date", "Date the leaflet was last updated"),
+            "archiveDate": (self.archive_date, "Date", "Date the leaflet is to be archived"),
+            "sourceSHA256": (self.source_sha256, "Text", "SHA-256 of the YAML source"),
+            "status": (self.status, "Text", "draft or approved"),
+        }
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The YAML a leaflet was made from, embedded in its archival PDF."""
+
+    name: str
+    data: bytes
+    day: dt.date
 
 
 class _Log(logging.Handler):
@@ -67,13 +98,31 @@ def write_pdf(
     base: Path,
     allowed: Sequence[Path],
     fields: PdfFields,
+    source: SourceFile | None = None,
+    variant: str | None = ARCHIVAL_VARIANT,
 ) -> bytes:
     """Lay out `html` and return the PDF's bytes.
 
     `base` is the folder relative URLs start from; `allowed` are the only folders files may be
     read from. Anything else the page asks for is refused, and the leaflet `name` fails.
+    The archival variant is PDF/A-3b, with `source` embedded as its Source attachment.
     """
     import weasyprint  # noqa: PLC0415  (lazy: see the module docstring)
+
+    attachments = []
+    if source is not None:
+        # Fixed dates, so the same source always gives the same bytes.
+        moment = dt.datetime.combine(source.day, dt.time(), tzinfo=dt.UTC)
+        attachments.append(
+            weasyprint.Attachment(
+                file_obj=io.BytesIO(source.data),
+                name=source.name,
+                description="The leaflet's source text (YAML) this PDF was made from",
+                relationship="Source",
+                created=moment,
+                modified=moment,
+            )
+        )
 
     fetcher = _guarded_fetcher_class()(allowed)
     # fontTools stamps subset fonts with the clock unless told a date: use the leaflet's own,
@@ -85,6 +134,8 @@ def write_pdf(
         ).write_pdf(
             font_config=_font_config(),
             finisher=functools.partial(_finish, fields=fields),
+            pdf_variant=variant,
+            attachments=attachments,
         )
     if fetcher.refused:
         refused = ", ".join(sorted(set(fetcher.refused)))
@@ -104,11 +155,54 @@ def _epoch(day: str) -> int:
 
 
 def _finish(document: Any, pdf: Any, *, fields: PdfFields) -> None:
-    """Write our governance fields next to Title/Author/Subject in the document information."""
+    """Add our governance fields to the document information and the XMP metadata.
+
+    Runs inside WeasyPrint, after it has written its own metadata and before the file is
+    written, which is the one place both can be extended (its `xmp_metadata` option adds a
+    second RDF block that validators ignore).
+    """
     import pydyf  # noqa: PLC0415
 
     for key, value in fields.info().items():
         pdf.info[key] = pydyf.String(value)
+    if "AF" in pdf.catalog:  # WeasyPrint 70 lists each attachment twice
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+    if "Metadata" in pdf.catalog:
+        stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+        xml = b"".join(part if isinstance(part, bytes) else part.encode() for part in stream.stream)
+        stream.stream = [xml.replace(b"</rdf:RDF>", _xmp_fields(fields) + b"</rdf:RDF>", 1)]
+
+
+def _xmp_fields(fields: PdfFields) -> bytes:
+    """Our fields as XMP, with the PDF/A extension schema that declares them."""
+    properties = fields.xmp()
+    values = "".join(
+        f"<{XMP_PREFIX}:{key}>{escape(value)}</{XMP_PREFIX}:{key}>"
+        for key, (value, _kind, _about) in properties.items()
+    )
+    declared = "".join(
+        '<rdf:li rdf:parseType="Resource">'
+        f"<pdfaProperty:name>{key}</pdfaProperty:name>"
+        f"<pdfaProperty:valueType>{kind}</pdfaProperty:valueType>"
+        "<pdfaProperty:category>external</pdfaProperty:category>"
+        f"<pdfaProperty:description>{escape(about)}</pdfaProperty:description>"
+        "</rdf:li>"
+        for key, (_value, kind, about) in properties.items()
+    )
+    return (
+        f'<rdf:Description rdf:about="" xmlns:{XMP_PREFIX}="{XMP_NAMESPACE}">{values}'
+        "</rdf:Description>"
+        '<rdf:Description rdf:about="" '
+        'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+        'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+        'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+        '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+        "<pdfaSchema:schema>Patient information leaflet governance</pdfaSchema:schema>"
+        f"<pdfaSchema:namespaceURI>{XMP_NAMESPACE}</pdfaSchema:namespaceURI>"
+        f"<pdfaSchema:prefix>{XMP_PREFIX}</pdfaSchema:prefix>"
+        f"<pdfaSchema:property><rdf:Seq>{declared}</rdf:Seq></pdfaSchema:property>"
+        "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
+    ).encode()
 
 
 @functools.cache
@@ -162,3 +256,37 @@ def _guarded_fetcher_class() -> type[Any]:
             raise ValueError(f"refused: {url}")
 
     return GuardedFetcher
+
+
+@functools.cache
+def tool_versions() -> str:
+    """The versions that decide a PDF's bytes, recorded in the register beside each PDF, so a
+    rebuild that differs can say what changed."""
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+    from importlib.metadata import version  # noqa: PLC0415
+
+    import weasyprint  # noqa: PLC0415
+    from weasyprint.text.ffi import pango  # noqa: PLC0415
+
+    from build_leaflets import __version__  # noqa: PLC0415
+
+    number = pango.pango_version()
+    harfbuzz = "unknown"
+    library = ctypes.util.find_library("harfbuzz")
+    if library:
+        function = ctypes.CDLL(library).hb_version_string
+        function.restype = ctypes.c_char_p
+        harfbuzz = function().decode()
+    subsetter = "hb-subset" if ctypes.util.find_library("harfbuzz-subset") else "fontTools"
+    return "; ".join(
+        (
+            f"build_leaflets {__version__}",
+            f"WeasyPrint {weasyprint.__version__}",
+            f"pydyf {version('pydyf')}",
+            f"fontTools {version('fonttools')}",
+            f"font {version('fontpkg-atkinson-hyperlegible')}",
+            f"Pango {number // 10000}.{number // 100 % 100}.{number % 100}",
+            f"HarfBuzz {harfbuzz} ({subsetter})",
+        )
+    )

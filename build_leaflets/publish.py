@@ -1,25 +1,40 @@
 """Publish: the only writer of the output folder. Versioned names, atomic writes, no overwrites.
 
-A file is written to a temporary name beside its target and renamed into place, so a reader
-(or a crash) never sees half a PDF. A published PDF is never replaced by different bytes: a
-file called `REF-vN.pdf` always holds what was first published under that name.
+Before anything is rendered, each leaflet is compared with the publication register (hashes
+only, so an unchanged catalogue costs no rendering at all). A file is written to a temporary
+name beside its target and renamed into place, so a reader or a crash never sees half a PDF,
+and a published PDF is never replaced: `REF-vN.pdf` always holds the registered bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from build_leaflets.errors import PublishError
+from build_leaflets.errors import Problem, ProblemsFound, PublishError
+from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
+from build_leaflets.register import ARCHIVAL, Register, Row
 
 
 class Outcome(Enum):
     WRITTEN = "written"
-    UNCHANGED = "unchanged"
+    UNCHANGED = "up to date"
+
+
+class Action(Enum):
+    """What a build must do for one leaflet, decided from hashes before any rendering."""
+
+    UP_TO_DATE = "up to date"  # registered, same source, the registered PDF is in place
+    RESTORE = "restore"  # registered, same source, PDF missing: rebuild, must match
+    PUBLISH = "publish"  # a version not yet registered
+    DRAFT = "draft"  # a working copy: rebuilt, never registered
+    DAMAGED = "damaged"  # registered, but the file in place has other bytes
 
 
 @dataclass(frozen=True)
@@ -27,19 +42,132 @@ class Layout:
     """Where each kind of output goes inside the output folder."""
 
     out: Path
+    page_size: str | None = None  # set when it differs from the site's: the file name says so
 
-    def html(self, leaflet: Leaflet) -> Path:
-        folder = self.out / "drafts" if leaflet.is_draft else self.out
+    def html(self, leaflet: Leaflet, draft: bool) -> Path:
+        folder = self.out / "drafts" if draft else self.out
         return folder / f"{leaflet.reference}.html"
 
-    def pdf(self, leaflet: Leaflet) -> Path:
-        if leaflet.is_draft:
-            return self.out / "drafts" / f"{leaflet.reference}-v{leaflet.version}-draft.pdf"
-        folder = self.out / "pdf" / leaflet.reference
-        return folder / f"{leaflet.reference}-v{leaflet.version}.pdf"
+    def pdf(self, leaflet: Leaflet, draft: bool) -> Path:
+        size = f"-{self.page_size}" if self.page_size else ""
+        if draft:
+            return self.out / "drafts" / f"{leaflet.reference}-v{leaflet.version}{size}-draft.pdf"
+        return self.out / self.file(leaflet)
+
+    def file(self, leaflet: Leaflet) -> str:
+        """The archival PDF's path inside the output folder, as the register records it."""
+        size = f"-{self.page_size}" if self.page_size else ""
+        ref = leaflet.reference
+        return f"pdf/{ref}/{ref}-v{leaflet.version}{size}.pdf"
+
+    @property
+    def variant(self) -> str:
+        return f"{ARCHIVAL}-{self.page_size}" if self.page_size else ARCHIVAL
 
     def index(self) -> Path:
         return self.out / "index.html"
+
+    def register_json(self) -> Path:
+        return self.out / "register.json"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One leaflet, what to do with it, and its register row when it has one."""
+
+    source: Source
+    action: Action
+    draft: bool
+    row: Row | None = None
+
+
+def plan(
+    sources: Sequence[Source], register: Register, layout: Layout, *, drafts: bool = False
+) -> list[Plan]:
+    """Decide every leaflet's action; raise with every version conflict before any writing."""
+    plans: list[Plan] = []
+    problems: list[Problem] = []
+    for source in sources:
+        leaflet = source.leaflet
+        if drafts or leaflet.is_draft:
+            plans.append(Plan(source, Action.DRAFT, draft=True))
+            continue
+        conflict = _version_conflict(source, register, layout.variant)
+        if conflict:
+            field, message = conflict
+            line, column = source.value_place(field)
+            problems.append(Problem(source.display, line, column, field, message))
+            continue
+        row = register.find(leaflet.reference, leaflet.version, layout.variant)
+        if row is None:
+            plans.append(Plan(source, Action.PUBLISH, draft=False))
+            continue
+        path = layout.out / row.file
+        if not path.is_file():
+            action = Action.RESTORE
+        elif sha256_file(path) == row.pdf_sha256:
+            action = Action.UP_TO_DATE
+        else:
+            action = Action.DAMAGED
+        plans.append(Plan(source, action, draft=False, row=row))
+    if problems:
+        raise ProblemsFound(problems, "Nothing was written.")
+    return plans
+
+
+def _version_conflict(source: Source, register: Register, variant: str) -> tuple[str, str] | None:
+    leaflet = source.leaflet
+    row = register.find(leaflet.reference, leaflet.version, variant)
+    latest = register.latest(leaflet.reference, variant)
+    if row is not None and row.source_sha256 != source.sha256:
+        return (
+            "version",
+            f"{leaflet.version} was already published on {row.published} from different "
+            "text, and a published version never changes: raise version to "
+            f"{(latest.version if latest else leaflet.version) + 1} and last_updated to "
+            "today's date (or undo the edit)",
+        )
+    if row is None and latest is not None:
+        if latest.version > leaflet.version:
+            return (
+                "version",
+                f"is {leaflet.version}, but version {latest.version} is already published; "
+                f"a new version must be {latest.version + 1}",
+            )
+        if leaflet.last_updated.isoformat() < latest.last_updated:
+            return (
+                "last_updated",
+                f"is earlier than version {latest.version}'s ({latest.last_updated}); "
+                "set it to the date of this update",
+            )
+    return None
+
+
+def layout_digest(layouts: Path) -> str:
+    """One hash of every file in the layout, so a changed template or logo is noticed."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in layouts.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(layouts).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return sha256_bytes(path.read_bytes())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def page_is_current(path: Path, stamp: str) -> bool:
+    """A web page records what it was made from near its top; read just that far."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="leaflet-build" content="{stamp}">'.encode() in head
 
 
 def write_atomic(path: Path, data: bytes) -> None:

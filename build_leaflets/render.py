@@ -104,8 +104,14 @@ def render_html(
     *,
     media: Media = "screen",
     page_size: str | None = None,
+    stamp: str = "",
+    draft: bool | None = None,
 ) -> str:
-    """The leaflet as one HTML page; `media="print"` for the PDF stage."""
+    """The leaflet as one HTML page; `media="print"` for the PDF stage.
+
+    `stamp` says what the page was made from (checked by the next build to skip it);
+    `draft` marks it DRAFT on every page (default: when its status is draft).
+    """
     layouts, site = project.layouts, project.site
     inline = media == "screen"
 
@@ -137,6 +143,8 @@ def render_html(
             leaflet=leaflet,
             site=site,
             media=media,
+            stamp=stamp,
+            draft=leaflet.is_draft if draft is None else draft,
             page_size=page_size or site.page_size,
             sections=sections,
             stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),

@@ -22,21 +22,31 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+def copy_project(dest: Path, *leaflets: Path | tuple[str, str]) -> Path:
+    """A project folder of our own: settings, layouts, and the chosen leaflets (default: the
+    samples with their publication register), so tests never touch the repository's files."""
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    shutil.copytree(ROOT / "layouts", dest / "layouts")
+    if not leaflets:
+        shutil.copytree(ROOT / "leaflets", dest / "leaflets")
+        return dest
+    folder = dest / "leaflets"
+    folder.mkdir()
+    for leaflet in leaflets:
+        if isinstance(leaflet, tuple):
+            name, text = leaflet
+            (folder / name).write_text(text, encoding="utf-8")
+        else:
+            shutil.copy(leaflet, folder / leaflet.name)
+    return dest
+
+
 @pytest.fixture
 def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
-    """A project folder of our own (settings, layouts, chosen leaflets), made the cwd."""
+    """`copy_project` into this test's folder, made the current folder."""
 
     def make(*leaflets: Path | tuple[str, str]) -> Path:
-        shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-        shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-        folder = tmp_path / "leaflets"
-        folder.mkdir()
-        for leaflet in leaflets:
-            if isinstance(leaflet, tuple):
-                name, text = leaflet
-                (folder / name).write_text(text, encoding="utf-8")
-            else:
-                shutil.copy(leaflet, folder / leaflet.name)
+        copy_project(tmp_path, *leaflets)
         monkeypatch.chdir(tmp_path)
         return tmp_path
 
@@ -44,12 +54,18 @@ def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample leaflets built once, as `build-leaflets build --out DIR` would."""
-    out = tmp_path_factory.mktemp("output")
-    result = build(load_project(ROOT), out=out)
+def samples_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's project (samples and register), built once."""
+    root = copy_project(tmp_path_factory.mktemp("project"))
+    result = build(load_project(root))
     assert result.ok, result.failures
-    return out
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(samples_project: Path) -> Path:
+    """The output folder of the samples, as `build-leaflets build` makes it."""
+    return samples_project / "output"
 
 
 def sample_pdfs(out: Path) -> list[Path]:

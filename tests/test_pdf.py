@@ -129,8 +129,8 @@ def test_rendering_logs_no_weasyprint_warnings(make_project, caplog) -> None:
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 
-def test_same_source_gives_the_same_bytes(built: Path, tmp_path: Path) -> None:
-    again = build(load_project(ROOT), ["PSY-0102"], out=tmp_path)
+def test_same_source_gives_the_same_bytes(built: Path, samples_project: Path, tmp_path) -> None:
+    again = build(load_project(samples_project), ["PSY-0102"], out=tmp_path)
     assert again.ok
     first = (built / "pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes()
     assert (tmp_path / "pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes() == first

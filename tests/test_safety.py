@@ -81,7 +81,7 @@ def test_layout_that_reaches_outside_fails_that_leaflet_only(runner, make_projec
     pdfs = list((root / "output" / "pdf").glob("*/*.pdf"))
     assert [p.name for p in pdfs] == ["PSY-0102-v1.pdf"]
     assert b"root:x:0:0" not in pdfs[0].read_bytes()
-    assert not PdfReader(pdfs[0]).attachments
+    assert list(PdfReader(pdfs[0]).attachments) == ["psy-0102.yaml"]
 
 
 def test_markdown_cannot_inject_script_into_the_page(runner, make_project) -> None:

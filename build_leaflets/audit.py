@@ -1,0 +1,205 @@
+"""Audit: what is expired or due for review, and whether published PDFs are what was registered.
+
+Two questions a governance team asks: "which leaflets must we review or withdraw?" (`audit`)
+and "is this PDF the one that was approved?" (`verify`). Both read the sources, the register
+and the PDFs; neither writes anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from enum import Enum
+from pathlib import Path
+
+from build_leaflets.load import Source
+from build_leaflets.register import ARCHIVAL, Register, read_pdf
+
+
+class State(Enum):
+    CURRENT = "current"
+    DUE = "due for review"
+    EXPIRED = "expired"
+    DRAFT = "draft"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One leaflet's standing on the audit day."""
+
+    reference: str
+    title: str
+    version: int
+    status: str
+    last_updated: str
+    archive_date: str
+    days_left: int
+    state: str
+    published: bool
+    owner: str
+
+
+def audit(
+    sources: Sequence[Source], register: Register, *, as_of: dt.date, due_within: int
+) -> list[Entry]:
+    """Every leaflet's state on `as_of`: expired on or after its archive date, due for review
+    within `due_within` days of it, else current; drafts are reported as drafts."""
+    entries = []
+    for source in sorted(sources, key=lambda s: s.leaflet.reference):
+        leaflet = source.leaflet
+        assert leaflet.archive_date is not None  # filled in by load
+        days_left = (leaflet.archive_date - as_of).days
+        if leaflet.is_draft:
+            state = State.DRAFT
+        elif days_left <= 0:
+            state = State.EXPIRED
+        elif days_left <= due_within:
+            state = State.DUE
+        else:
+            state = State.CURRENT
+        entries.append(
+            Entry(
+                reference=leaflet.reference,
+                title=leaflet.title,
+                version=leaflet.version,
+                status=leaflet.status,
+                last_updated=leaflet.last_updated.isoformat(),
+                archive_date=leaflet.archive_date.isoformat(),
+                days_left=days_left,
+                state=state.value,
+                published=register.find(leaflet.reference, leaflet.version) is not None,
+                owner=leaflet.owner or "",
+            )
+        )
+    return entries
+
+
+def format_entries(entries: Sequence[Entry], form: str) -> str:
+    """The audit as an aligned table, CSV (for a spreadsheet) or JSON (for tools)."""
+    rows = [asdict(entry) for entry in entries]
+    if form == "json":
+        return json.dumps({"leaflets": rows}, indent=2) + "\n"
+    if form == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, list(Entry.__dataclass_fields__), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(row | {"published": "yes" if row["published"] else "no"} for row in rows)
+        return buffer.getvalue()
+    headings = ["Reference", "Version", "Last updated", "Archive date", "Days left", "State"]
+    headings += ["Published", "Title"]
+    table = [headings]
+    for e in entries:
+        table.append([e.reference, str(e.version), e.last_updated, e.archive_date])
+        table[-1] += [str(e.days_left), e.state, "yes" if e.published else "no", e.title]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+             for row in table]  # fmt: skip
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+# --- verify -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong with one PDF, said plainly."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def pdfs_in(out: Path) -> list[Path]:
+    """The published PDFs in an output folder (drafts are working copies, not checked)."""
+    return sorted((out / "pdf").glob("*/*.pdf")) if (out / "pdf").is_dir() else []
+
+
+def verify(
+    pdfs: Sequence[Path],
+    out: Path,
+    register: Register,
+    sources: Sequence[Source],
+    shown: dict[Path, str],
+) -> list[Finding]:
+    """Check each PDF against its register row and the sources; every mismatch is a finding."""
+    by_reference = {s.leaflet.slug: s for s in sources}
+    findings: list[Finding] = []
+    for path in pdfs:
+        name = shown[path]
+        data = path.read_bytes()
+        try:
+            key = path.resolve().relative_to(out.resolve()).as_posix()
+        except ValueError:
+            key = ""
+        row = register.by_file(key) if key else None
+        try:
+            record = read_pdf(path, name)
+        except Exception as error:  # a damaged file is a finding, not a crash
+            findings.append(Finding(name, f"cannot be read as a PDF ({error})"))
+            continue
+        info = record.info
+        if row is None:
+            reference, version = info.get("LeafletReference", ""), info.get("LeafletVersion", "")
+            row = register.find(reference, int(version)) if version.isdigit() else None
+        if row is None:
+            findings.append(Finding(name, "is not in the publication register (unregistered PDF)"))
+            continue
+        if hashlib.sha256(data).hexdigest() != row.pdf_sha256:
+            findings.append(
+                Finding(
+                    name,
+                    f"its SHA-256 differs from the register's for {row.reference} v{row.version}: "
+                    "the file was changed after publication",
+                )
+            )
+        expected = {
+            "LeafletReference": row.reference,
+            "LeafletVersion": str(row.version),
+            "LeafletLastUpdated": row.last_updated,
+            "LeafletArchiveDate": row.archive_date,
+            "LeafletSourceSHA256": row.source_sha256,
+        }
+        for key_name, value in expected.items():
+            if info.get(key_name) != value:
+                findings.append(
+                    Finding(
+                        name,
+                        f"metadata {key_name} is {info.get(key_name)!r}; the register says "
+                        f"{value!r}",
+                    )
+                )
+        if row.variant.startswith(ARCHIVAL):
+            embedded = [d for n, d in record.attachments.items() if n.endswith((".yaml", ".yml"))]
+            if not embedded:
+                findings.append(Finding(name, "has no embedded YAML source"))
+            elif hashlib.sha256(embedded[0]).hexdigest() != row.source_sha256:
+                findings.append(
+                    Finding(name, "its embedded source does not hash to the registered value")
+                )
+        source = by_reference.get(row.reference.lower())
+        if source is not None and source.leaflet.version == row.version:
+            if source.sha256 != row.source_sha256:
+                findings.append(
+                    Finding(
+                        name,
+                        f"{source.display} was edited after v{row.version} was published; "
+                        "raise its version and last_updated",
+                    )
+                )
+            archive = source.leaflet.archive_date
+            dates = (
+                source.leaflet.last_updated.isoformat(),
+                archive.isoformat() if archive else "",
+            )
+            if dates != (row.last_updated, row.archive_date):
+                findings.append(
+                    Finding(name, f"dates differ from {source.display}: {dates} vs register")
+                )
+    return findings

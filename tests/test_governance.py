@@ -1,0 +1,266 @@
+"""Governance: the register, immutable versions, reproducible archival PDFs, audit, verify."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from build_leaflets.cli import cli
+from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, tree
+
+
+def _rows(root: Path) -> list[dict[str, str]]:
+    with (root / "leaflets" / "register.csv").open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_register_rows_match_the_published_pdfs(samples_project: Path) -> None:
+    rows = _rows(samples_project)
+    assert [row["reference"] for row in rows] == ["PSY-0101", "PSY-0102", "PSY-0103", "PSY-0104"]
+    for row in rows:
+        pdf = samples_project / "output" / row["file"]
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == row["pdf_sha256"]
+        source = samples_project / "leaflets" / f"{row['reference'].lower()}.yaml"
+        assert hashlib.sha256(source.read_bytes()).hexdigest() == row["source_sha256"]
+        assert row["variant"] == "archival"
+        assert "WeasyPrint 70.0" in row["tool_version"]
+    exported = json.loads((samples_project / "output" / "register.json").read_text())
+    assert [r["pdf_sha256"] for r in exported["register"]] == [r["pdf_sha256"] for r in rows]
+
+
+def test_fresh_clone_rebuilds_the_registered_bytes(samples_project: Path) -> None:
+    """The repository's register was written by an earlier build; building a copy of the
+    repository reproduced every registered PDF (the fixture fails otherwise) and added nothing."""
+    with (ROOT / "leaflets" / "register.csv").open(newline="") as file:
+        committed = list(csv.DictReader(file))
+    assert _rows(samples_project) == committed
+    assert {row["reference"] for row in committed} >= {"PSY-0101", "PSY-0102", "PSY-0103"}
+
+
+def test_two_folders_get_byte_identical_pdfs(runner, make_project) -> None:
+    root = make_project(*SAMPLES)
+    assert runner.invoke(cli, ["build", "--out", "one"]).exit_code == 0
+    assert runner.invoke(cli, ["build", "--out", "two"]).exit_code == 0
+    one, two = tree(root / "one" / "pdf"), tree(root / "two" / "pdf")
+    assert one == two and len(one) == len(SAMPLES)
+    again = runner.invoke(cli, ["build", "--out", "one"])
+    assert again.exit_code == 0
+    assert f"All {len(SAMPLES)} leaflet(s) are up to date." in again.output
+    assert tree(root / "one" / "pdf") == one
+
+
+def test_up_to_date_build_does_not_import_weasyprint(samples_project: Path) -> None:
+    code = (
+        "import sys; from build_leaflets.build import build; "
+        "from build_leaflets.config import load_project; "
+        f"from pathlib import Path; r = build(load_project(Path({str(samples_project)!r}))); "
+        "assert r.ok and r.rendered == 0, r; print('weasyprint' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_edit_without_new_version_is_refused_and_nothing_changes(runner, make_project) -> None:
+    root = make_project(*SAMPLES)
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    before = tree(root / "output")
+    register_before = (root / "leaflets" / "register.csv").read_bytes()
+    source = root / "leaflets" / "psy-0101.yaml"
+    source.write_text(source.read_text().replace("talking therapy", "talking treatment", 1))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "leaflets/psy-0101.yaml:3:10: version: 1 was already published on "
+        f"{_rows(root)[0]['published']} from different text, and a published version never "
+        "changes: raise version to 2 and last_updated to today's date (or undo the edit)",
+        "Nothing was written.",
+    ]
+    assert tree(root / "output") == before
+    assert (root / "leaflets" / "register.csv").read_bytes() == register_before
+
+
+def test_new_version_is_published_beside_the_old(runner, make_project) -> None:
+    root = make_project(*SAMPLES)
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    old = (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes()
+    source = root / "leaflets" / "psy-0101.yaml"
+    text = source.read_text().replace("talking therapy", "talking treatment", 1)
+    text = text.replace("version: 1\n", "version: 2\n", 1)
+    text = text.replace("last_updated: 2026-10-01", "last_updated: 2026-11-20")
+    source.write_text(text)
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    assert "PSY-0101 v2: published output/pdf/PSY-0101/PSY-0101-v2.pdf" in result.output
+    assert (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes() == old
+    assert [
+        (r["reference"], r["version"]) for r in _rows(root) if r["reference"] == "PSY-0101"
+    ] == [
+        ("PSY-0101", "1"),
+        ("PSY-0101", "2"),
+    ]
+    v2 = PdfReader(root / "output/pdf/PSY-0101/PSY-0101-v2.pdf")
+    assert v2.metadata["/LeafletVersion"] == "2"
+    assert "Date last updated: 20 November 2026" in v2.pages[0].extract_text()
+
+
+def test_lower_version_than_published_is_refused(runner, make_project) -> None:
+    root = make_project(*SAMPLES)
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    source = root / "leaflets" / "psy-0102.yaml"
+    source.write_text(source.read_text().replace("version: 1\n", "version: 3\n", 1))
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    source.write_text(source.read_text().replace("version: 3\n", "version: 2\n", 1))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert (
+        "leaflets/psy-0102.yaml:3:10: version: is 2, but version 3 is already published; "
+        "a new version must be 4"
+    ) in result.output
+
+
+def test_missing_pdf_that_no_longer_rebuilds_the_same_is_not_replaced(runner, make_project) -> None:
+    root = make_project(SAMPLES[0])
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").unlink()
+    css = root / "layouts" / "leaflet.css"
+    css.write_text(css.read_text().replace("--nhs-blue: #005eb8;", "--nhs-blue: #0072ce;"))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert "output/pdf/PSY-0101/PSY-0101-v1.pdf: is missing, and rebuilding it does not give " in (
+        result.output
+    )
+    assert "the layout (layouts/) changed" in result.output
+    assert not (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").exists()
+
+
+def test_drafts_are_never_registered(runner, make_project) -> None:
+    root = make_project(*SAMPLES[:2])
+    result = runner.invoke(cli, ["build", "--draft"])
+    assert result.exit_code == 0, result.output
+    assert "PSY-0101 v1: draft output/drafts/PSY-0101-v1-draft.pdf" in result.output
+    assert not (root / "leaflets" / "register.csv").exists()
+    assert not (root / "output" / "pdf").exists()
+    reader = PdfReader(root / "output/drafts/PSY-0102-v1-draft.pdf")
+    assert all("DRAFT" in page.extract_text() for page in reader.pages)
+
+
+def test_archival_pdf_is_pdfa3_and_carries_its_source(built: Path, samples_project) -> None:
+    rows = {row["reference"]: row for row in _rows(samples_project)}
+    for pdf in sample_pdfs(built):
+        reader = PdfReader(pdf)
+        reference = pdf.parent.name
+        [(name, [data])] = reader.attachments.items()
+        assert name == f"{reference.lower()}.yaml"
+        assert hashlib.sha256(data).hexdigest() == rows[reference]["source_sha256"]
+        assert data == (ROOT / "leaflets" / name).read_bytes()
+        catalog = reader.root_object
+        [spec] = catalog["/AF"]
+        assert spec.get_object()["/AFRelationship"] == "/Source"
+        xmp = catalog["/Metadata"].get_object().get_data().decode()
+        assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+        for field in ("reference", "version", "lastUpdated", "archiveDate", "sourceSHA256"):
+            assert f"<leaflet:{field}>" in xmp
+        assert f"<leaflet:sourceSHA256>{rows[reference]['source_sha256']}<" in xmp
+        assert catalog["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+
+
+def test_audit_states_and_formats(runner, samples_project: Path, monkeypatch) -> None:
+    monkeypatch.chdir(samples_project)
+    expired = runner.invoke(cli, ["audit", "--as-of", "2029-10-02"])
+    assert expired.exit_code == 1
+    assert "PSY-0101   1        2026-10-01    2029-10-01    -1         expired" in expired.output
+    assert "Expired on 2029-10-02: PSY-0101, PSY-0102, PSY-0103, PSY-0104." in expired.output
+    due = runner.invoke(cli, ["audit", "--as-of", "2029-09-01", "--format", "json"])
+    assert due.exit_code == 0
+    leaflets = json.loads(due.output)["leaflets"]
+    assert {e["state"] for e in leaflets} == {"due for review"}
+    assert {e["days_left"] for e in leaflets} == {30}
+    as_csv = runner.invoke(cli, ["audit", "--as-of", "2029-09-01", "--format", "csv"])
+    rows = list(csv.DictReader(as_csv.output.splitlines()))
+    assert [r["reference"] for r in rows] == [e["reference"] for e in leaflets]
+    assert [r["state"] for r in rows] == [e["state"] for e in leaflets]
+    current = runner.invoke(cli, ["audit", "--as-of", "2027-01-01", "--due-within", "30"])
+    assert current.exit_code == 0
+    assert current.output.count(" current ") == len(SAMPLES)
+
+
+def test_verify_clean_tree(runner, samples_project: Path, monkeypatch) -> None:
+    monkeypatch.chdir(samples_project)
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{len(SAMPLES)} PDF(s) match the publication register.\n"
+
+
+def _copy_built(samples_project: Path, tmp_path: Path) -> Path:
+    root = copy_project(tmp_path)
+    shutil.copytree(samples_project / "output", root / "output")
+    shutil.copy(samples_project / "leaflets" / "register.csv", root / "leaflets" / "register.csv")
+    return root
+
+
+def test_verify_names_a_flipped_byte(runner, samples_project, tmp_path, monkeypatch) -> None:
+    root = _copy_built(samples_project, tmp_path)
+    monkeypatch.chdir(root)
+    target = root / "output/pdf/PSY-0103/PSY-0103-v1.pdf"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "output/pdf/PSY-0103/PSY-0103-v1.pdf: its SHA-256 differs from the register's for "
+        "PSY-0103 v1: the file was changed after publication\n"
+    )
+    assert "PSY-0101" not in result.output
+
+
+def test_verify_names_changed_metadata(runner, samples_project, tmp_path, monkeypatch) -> None:
+    root = _copy_built(samples_project, tmp_path)
+    monkeypatch.chdir(root)
+    target = root / "output/pdf/PSY-0104/PSY-0104-v1.pdf"
+    writer = PdfWriter(clone_from=target)
+    writer.add_metadata({"/LeafletArchiveDate": "2035-01-01"})
+    with target.open("wb") as file:
+        writer.write(file)
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert (
+        "output/pdf/PSY-0104/PSY-0104-v1.pdf: metadata LeafletArchiveDate is '2035-01-01'; "
+        "the register says '2029-10-01'"
+    ) in result.output
+
+
+def test_verify_names_an_unregistered_pdf(runner, samples_project, tmp_path, monkeypatch) -> None:
+    root = _copy_built(samples_project, tmp_path)
+    monkeypatch.chdir(root)
+    stray = root / "output/pdf/PSY-0101/PSY-0101-v7.pdf"
+    stray.write_bytes((root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes())
+    writer = PdfWriter(clone_from=stray)
+    writer.add_metadata({"/LeafletVersion": "7"})
+    with stray.open("wb") as file:
+        writer.write(file)
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert (
+        "output/pdf/PSY-0101/PSY-0101-v7.pdf: is not in the publication register (unregistered PDF)"
+    ) in result.output
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a pdf at all"])
+def test_verify_reports_unreadable_files(runner, samples_project, tmp_path, monkeypatch, garbage):
+    root = _copy_built(samples_project, tmp_path)
+    monkeypatch.chdir(root)
+    (root / "output/pdf/PSY-0102/PSY-0102-v1.pdf").write_bytes(garbage)
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert "output/pdf/PSY-0102/PSY-0102-v1.pdf: cannot be read as a PDF" in result.output
+    assert "Traceback" not in result.output
