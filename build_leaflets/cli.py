@@ -13,6 +13,7 @@ import click
 
 from build_leaflets import __version__, audit, build, model
 from build_leaflets.config import Project, load_project
+from build_leaflets.load import Source
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
 
@@ -72,6 +73,7 @@ def build_command(
     )
     for done in result.done:
         click.echo(f"{done.reference} v{done.version}: {done.summary}")
+    _warn_about_review_dates(project, result.sources)
     for reference, message in result.failures.items():
         click.echo(f"{reference}: failed: {message}", err=True)
     if result.registered:
@@ -184,6 +186,30 @@ def schema_command() -> None:
     each leaflet: # yaml-language-server: $schema=../leaflet.schema.json
     """
     click.echo(json.dumps(model.json_schema(), indent=2, sort_keys=False))
+
+
+def _warn_about_review_dates(project: Project, sources: list[Source]) -> None:
+    """Name every leaflet that is expired or due for review, each time anything is built."""
+    today = dt.date.today()
+    entries = audit.audit(
+        sources,
+        build.register_of(project),
+        as_of=today,
+        due_within=project.site.due_within_days,
+    )
+    for entry in entries:
+        if entry.state == audit.State.EXPIRED.value:
+            click.echo(
+                f"Warning: {entry.reference} ({entry.title}) expired on {entry.archive_date}: "
+                "review it and publish a new version, or withdraw it.",
+                err=True,
+            )
+        elif entry.state == audit.State.DUE.value:
+            click.echo(
+                f"Warning: {entry.reference} ({entry.title}) is due for review: archive date "
+                f"{entry.archive_date}, in {entry.days_left} day(s).",
+                err=True,
+            )
 
 
 def _project() -> Project:

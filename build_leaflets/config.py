@@ -28,6 +28,12 @@ class Site(BaseModel):
     logo: StrictStr | None = Field(None, description="Image inside layouts/, e.g. assets/logo.svg")
     review_months: Annotated[StrictInt, Field(ge=1, le=120)] = 36
     page_size: PageSize = "A4"
+    due_within_days: Annotated[StrictInt, Field(ge=0)] = Field(
+        90, description="Days before its archive date at which a leaflet is due for review."
+    )
+    min_reading_ease: float = Field(
+        60.0, description="check warns when a leaflet's Flesch Reading Ease is below this."
+    )
     contact: Contact = Contact()
     leaflets_dir: StrictStr = "leaflets"
     layouts_dir: StrictStr = "layouts"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -14,6 +15,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from build_leaflets.cli import cli
+from build_leaflets.model import add_months
 from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, tree
 
 
@@ -264,3 +266,25 @@ def test_verify_reports_unreadable_files(runner, samples_project, tmp_path, monk
     assert result.exit_code == 1
     assert "output/pdf/PSY-0102/PSY-0102-v1.pdf: cannot be read as a PDF" in result.output
     assert "Traceback" not in result.output
+
+
+def test_build_warns_about_expired_and_due_leaflets(runner, make_project) -> None:
+    today = dt.date.today()
+    old, soon = today - dt.timedelta(days=4 * 366), today + dt.timedelta(days=30)
+    expired = (ROOT / "leaflets" / "psy-0101.yaml").read_text()
+    expired = expired.replace("last_updated: 2026-10-01", f"last_updated: {old}")
+    expired = expired.replace("approved_on: 2026-09-24", f"approved_on: {old}")
+    due = (ROOT / "leaflets" / "psy-0102.yaml").read_text()
+    due = due.replace("last_updated: 2026-10-01", f"last_updated: {today}\narchive_date: {soon}")
+    due = due.replace("approved_on: 2026-09-24", f"approved_on: {today}")
+    make_project(("psy-0101.yaml", expired), ("psy-0102.yaml", due))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Warning: PSY-0101 (Integrated psychological therapy) expired on "
+        f"{add_months(old, 36)}: review it and publish a new version, or withdraw it."
+    ) in result.output
+    assert (
+        f"Warning: PSY-0102 (Interpersonal psychotherapy (IPT)) is due for review: archive date "
+        f"{soon}, in 30 day(s)."
+    ) in result.output

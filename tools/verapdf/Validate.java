@@ -1,12 +1,14 @@
 // Offline PDF/A and PDF/UA validation with the veraPDF library.
 //
-// Usage: java -cp <classpath> Validate FLAVOUR FILE.pdf [FILE.pdf ...]
+// Usage: java -cp <classpath> Validate [-v] FLAVOUR FILE.pdf [FILE.pdf ...]
 //   FLAVOUR: a veraPDF flavour id such as 3b, 3a, 3u, 2b, 1b, 4, ua1, ua2
 //            (case-insensitive; "pdfa-3b", "pdf/a-3b", "pdfua-1" are accepted too).
 // Output:   one line per file that passes ("PATH: PASS"), one line per failed
 //           rule (deduplicated) for a file that fails:
-//           "PATH: FAIL <rule-id> (clause <clause>, test <n>): <description> [<k> failed checks]"
+//           "PATH: FAIL <clause>-<test> (<standard>, clause <clause>, test <test>): <description> [<k> failed checks]"
+//           e.g. "a.pdf: FAIL 6.1.3-1 (ISO 19005-3:2012, clause 6.1.3, test 1): The file trailer ..."
 //           and "PATH: ERROR <message>" for a file that could not be validated.
+//           With -v, up to 3 failed checks per rule follow, indented: "    at <location>: <message>".
 // Exit:     0 if every file passes, 1 if any file fails or errors, 2 on bad usage.
 //
 // Needs on the classpath: the veraPDF validation library (bundled in the jar of
@@ -34,11 +36,16 @@ import org.verapdf.pdfa.validation.profiles.ValidationProfile;
 
 public final class Validate {
 
+    /** With -v: how many failed checks (location + message) to show per rule. */
+    private static final int MAX_DETAILS = 3;
+    private static boolean verbose = false;
+
     private static void usage(String message) {
         if (message != null) {
             System.err.println("validate: " + message);
         }
-        System.err.println("usage: validate FLAVOUR FILE.pdf [FILE.pdf ...]");
+        System.err.println("usage: validate [-v] FLAVOUR FILE.pdf [FILE.pdf ...]");
+        System.err.println("  -v      also show up to " + MAX_DETAILS + " failed checks (location: message) per rule");
         System.err.println("  FLAVOUR e.g. 3b (PDF/A-3b), 3a, 3u, 2b, 1b, 4, ua1 (PDF/UA-1), ua2");
         System.err.println("  known flavour ids: " + String.join(", ", knownIds()));
         System.exit(2);
@@ -79,6 +86,10 @@ public final class Validate {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("-v") || args[0].equals("--verbose"))) {
+            verbose = true;
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
         if (args.length < 2) {
             usage(args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))
                     ? null : "need a flavour and at least one PDF");
@@ -128,6 +139,7 @@ public final class Validate {
         // Deduplicate failed rules, keeping the number of failed checks per rule.
         Map<String, RuleId> ids = new TreeMap<>(Validate::compareKeys);
         Map<String, Integer> counts = new TreeMap<>(Validate::compareKeys);
+        Map<String, List<TestAssertion>> details = new TreeMap<>(Validate::compareKeys);
         for (TestAssertion a : result.getTestAssertions()) {
             if (a.getStatus() != TestAssertion.Status.FAILED) {
                 continue;
@@ -136,6 +148,10 @@ public final class Validate {
             String key = id.getClause() + "-" + id.getTestNumber();
             ids.putIfAbsent(key, id);
             counts.merge(key, 1, Integer::sum);
+            List<TestAssertion> list = details.computeIfAbsent(key, k -> new ArrayList<>());
+            if (list.size() < MAX_DETAILS) {
+                list.add(a);
+            }
         }
         // getFailedChecks() holds the full counts (assertions may be capped).
         Map<RuleId, Integer> failed = result.getFailedChecks();
@@ -164,12 +180,20 @@ public final class Validate {
                     description = oneLine(rule.getDescription());
                 }
             }
-            String spec = id.getSpecification() != null ? id.getSpecification().getId() : "";
+            String spec = id.getSpecification() != null ? id.getSpecification().getId() + ", " : "";
             int n = counts.getOrDefault(e.getKey(), 0);
-            System.out.println(path + ": FAIL " + spec + ":" + e.getKey()
-                    + " (clause " + id.getClause() + ", test " + id.getTestNumber() + "): "
+            System.out.println(path + ": FAIL " + e.getKey()
+                    + " (" + spec + "clause " + id.getClause() + ", test " + id.getTestNumber() + "): "
                     + description
                     + (n > 0 ? " [" + n + " failed check" + (n == 1 ? "" : "s") + "]" : ""));
+            if (verbose) {
+                List<TestAssertion> shown = details.getOrDefault(e.getKey(), List.of());
+                for (TestAssertion a : shown) {
+                    String where = a.getLocation() != null ? a.getLocation().getContext() : a.getLocationContext();
+                    String msg = a.getErrorMessage() != null ? a.getErrorMessage() : a.getMessage();
+                    System.out.println("    at " + oneLine(where) + ": " + oneLine(msg));
+                }
+            }
         }
         return false;
     }
