@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_leaflets import __version__, pdf, publish, render
+from build_leaflets import __version__, markup, pdf, publish, readability, render
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.load import Source, load_all
@@ -66,6 +66,18 @@ class Result:
 def check(project: Project, paths: Sequence[Path] = ()) -> list[Source]:
     """Load and check leaflets, writing nothing; raises with every problem found."""
     return load_all(project, paths)
+
+
+def readability_of(source: Source) -> readability.Readability:
+    """Reading measures over what a patient reads: title, summary, headings and section text.
+
+    Headings and list items count as sentences of their own, as the measures expect.
+    """
+    leaflet = source.leaflet
+    blocks = [leaflet.title, leaflet.summary or ""]
+    for section in leaflet.sections():
+        blocks += [section.heading, markup.plain_text(section.body)]
+    return readability.measure("\n".join(block for block in blocks if block))
 
 
 def register_of(project: Project) -> Register:

@@ -90,15 +90,45 @@ def build_command(
 
 @cli.command(name="check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (such as hard-to-read text) as failures."
+)
+def check_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Check leaflets for mistakes without writing anything.
 
     With no PATH every leaflet in leaflets/ is checked; give files or folders to check only
     those. Each mistake is printed as `file:line:column: field: what to fix`, and the exit
     status is 1 if there are any, so this works in editors, pre-commit hooks and CI.
+
+    It also measures how easy each leaflet is to read: Flesch Reading Ease (0-100, higher
+    is easier; aim for 60 or more), Flesch-Kincaid grade and SMOG grade (US school grade:
+    add 5 for a reading age). A leaflet below min_reading_ease (pyproject.toml, default 60)
+    gets a warning; with --strict a warning fails the check.
     """
-    sources = build.check(_project(), paths)
-    click.echo(f"{len(sources)} leaflet(s) checked: no problems found.")
+    project = _project()
+    sources = build.check(project, paths)
+    minimum = project.site.min_reading_ease
+    warnings = 0
+    for source in sources:
+        measures = build.readability_of(source)
+        click.echo(
+            f"{source.display}: reading ease {measures.flesch_reading_ease:.1f}, "
+            f"grade {measures.flesch_kincaid_grade:.1f}, SMOG {measures.smog:.1f} "
+            f"({measures.words} words)"
+        )
+        if measures.flesch_reading_ease < minimum:
+            warnings += 1
+            click.echo(
+                f"{source.display}: warning: reading ease {measures.flesch_reading_ease:.1f} "
+                f"is below {minimum:g}: use shorter sentences and everyday words",
+                err=True,
+            )
+    if warnings and strict:
+        raise click.exceptions.Exit(
+            _fail(f"{warnings} warning(s), and --strict makes warnings fail.")
+        )
+    found = f"{warnings} warning(s)" if warnings else "no problems found"
+    click.echo(f"{len(sources)} leaflet(s) checked: {found}.")
 
 
 @cli.command(name="audit")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,9 +117,37 @@ def test_build_writes_nothing_when_any_leaflet_is_invalid(runner, make_project) 
 
 def test_samples_check_clean(runner, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = runner.invoke(cli, ["check"])
+    result = runner.invoke(cli, ["check", "--strict"])
     assert result.exit_code == 0, result.output
-    assert result.output == f"{len(SAMPLES)} leaflet(s) checked: no problems found.\n"
+    lines = result.output.splitlines()
+    assert lines[-1] == f"{len(SAMPLES)} leaflet(s) checked: no problems found."
+    for sample, line in zip(SAMPLES, lines, strict=False):
+        assert re.fullmatch(
+            rf"leaflets/{sample.name}: reading ease \d+\.\d, grade \d+\.\d, SMOG \d+\.\d "
+            r"\(\d+ words\)",
+            line,
+        ), line
+
+
+def test_hard_text_warns_and_strict_fails(runner, make_project) -> None:
+    text = (DATA / "minimal.yaml").read_text()
+    hard = (
+        "  Psychotherapeutic interventions necessitate comprehensive multidisciplinary "
+        "evaluation, individualised formulation and collaborative prioritisation of "
+        "interpersonal difficulties.\n"
+    )
+    make_project(("tst-0001.yaml", text.replace("  A short test leaflet.\n", hard)))
+    warned = runner.invoke(cli, ["check"])
+    assert warned.exit_code == 0
+    assert re.search(
+        r"leaflets/tst-0001.yaml: warning: reading ease -?\d+\.\d is below 60: use shorter "
+        r"sentences and everyday words",
+        warned.output,
+    )
+    assert warned.output.splitlines()[-1] == "1 leaflet(s) checked: 1 warning(s)."
+    strict = runner.invoke(cli, ["check", "--strict"])
+    assert strict.exit_code == 1
+    assert "1 warning(s), and --strict makes warnings fail." in strict.output
 
 
 def test_image_without_alt_text_and_missing_image(runner, make_project) -> None:
