@@ -31,7 +31,9 @@ Words
     parts.
     A token with a digit in it (``16``, ``12-16``, ``2.5``, ``9:30``, ``9am``) is a number:
     one word of one syllable, as Flesch's own instructions count "figures, symbols and their
-    combinations". A phone number written with spaces is several such words.
+    combinations". A phone number written with spaces is several such words. An abbreviation
+    written with full stops between single letters (``e.g.``, ``i.e.``, ``a.m.``) is likewise
+    one word of one syllable.
 
 Syllables
     See `count_syllables`. A polysyllable (for SMOG) is a word of three syllables or more.
@@ -274,9 +276,14 @@ def count_syllables(word: str) -> int:
 # ---------------------------------------------------------------------------------------------
 # Words and sentences
 
-# Letters/digits, joined by internal apostrophes or hyphens, or (between digits) by the
-# punctuation of numbers: "2.5", "1,000", "9:30", "24/7", "12-16" (with a hyphen or an en dash).
-_JOINER = r"(?:['\u2019\u02bc\-\u2010\u2011]|(?<=\d)[.,:/\u2013](?=\d))"
+# Letters/digits, joined by internal apostrophes or hyphens; between digits, by the punctuation
+# of numbers: "2.5", "1,000", "9:30", "24/7", "12-16" (with a hyphen or an en dash); between
+# single letters, by the full stops of an abbreviation: "e.g", "i.e", "a.m".
+_JOINER = (
+    r"(?:['\u2019\u02bc\-\u2010\u2011]"
+    r"|(?<=\d)[.,:/\u2013](?=\d)"
+    r"|(?<=\b[^\W\d_])\.(?=[^\W\d_]\b))"
+)
 _TOKEN = re.compile(rf"[^\W_]+(?:{_JOINER}[^\W_]+)*")
 _DIGIT = re.compile(r"\d")
 _HAS_WORD = re.compile(r"[^\W_]")
@@ -331,7 +338,7 @@ def measure(text: str) -> Readability:
         sentences += _count_sentences(line)
         for token in _TOKEN.finditer(line):
             word = token.group()
-            count = 1 if _DIGIT.search(word) else count_syllables(word)
+            count = 1 if _DIGIT.search(word) or "." in word else count_syllables(word)
             words += 1
             syllables += count
             if count >= 3:

@@ -34,7 +34,7 @@ def test_flesch_example_of_100_words_5_sentences_130_syllables() -> None:
         # (https://bit1024.com/tool/Flesch-Reading-Ease-Score-Calculator), given as averages:
         # ASL 15, ASW 1.5: 206.835 - 15.225 - 126.9 = 64.71
         (150, 10, 225, 64.71),
-        # ASL 20, ASW 1.2: 206.835 - 20.3 - 101.52 = 85.02
+        # ASL 20, ASW 1.2: 206.835 - 20.3 - 101.52 = 85.015, published rounded as 85.02
         (100, 5, 120, 85.02),
     ],
 )
@@ -42,7 +42,7 @@ def test_flesch_reading_ease_published_examples(
     words: int, sentences: int, syllables: int, expected: float
 ) -> None:
     reading_ease, _, _ = scores(words, sentences, syllables, 0)
-    assert reading_ease == pytest.approx(expected)
+    assert reading_ease == pytest.approx(expected, abs=0.005)
 
 
 def test_flesch_kincaid_grade_from_counts() -> None:
@@ -247,8 +247,8 @@ def test_heading_without_a_full_stop() -> None:
 def test_abbreviations_and_decimals_do_not_end_sentences() -> None:
     result = measure("Take 2.5 mg, e.g. with food. Then rest.")
     assert result.sentences == 2
-    # Take, 2.5, mg, e.g (one word), with, food, Then, rest
-    assert result.words == 8
+    # Take, 2.5, mg, e.g (one word, of one syllable), with, food, Then, rest
+    assert (result.words, result.syllables) == (8, 8)
 
 
 @pytest.mark.parametrize(
