@@ -100,7 +100,7 @@ def build(
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
     plans = publish.plan(chosen, register, layout, drafts=drafts)
-    layout_sha = publish.layout_digest(project.layouts)
+    layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
 
     result = Result(sources=sources)
     for item in plans:
@@ -217,7 +217,7 @@ def _mismatch(shown: str, row: Row, layout_sha: str) -> str:
     """Why a rebuilt PDF may differ from the registered one, with what changed if we know."""
     changed = []
     if row.layout_sha256 != layout_sha:
-        changed.append("the layout (layouts/) changed")
+        changed.append("the layout (layouts/) or the site settings changed")
     if row.tool_version != pdf.tool_versions():
         changed.append(f"tools were {row.tool_version}; now {pdf.tool_versions()}")
     reason = "; ".join(changed) or "the layout, tools and libraries are recorded as the same"

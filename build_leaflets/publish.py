@@ -143,9 +143,10 @@ def _version_conflict(source: Source, register: Register, variant: str) -> tuple
     return None
 
 
-def layout_digest(layouts: Path) -> str:
-    """One hash of every file in the layout, so a changed template or logo is noticed."""
-    digest = hashlib.sha256()
+def layout_digest(layouts: Path, settings: str) -> str:
+    """One hash of every file in the layout and the site settings, so a changed template,
+    logo or organisation name is noticed."""
+    digest = hashlib.sha256(settings.encode() + b"\0")
     for path in sorted(p for p in layouts.rglob("*") if p.is_file()):
         digest.update(path.relative_to(layouts).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

@@ -140,7 +140,7 @@ def test_missing_pdf_that_no_longer_rebuilds_the_same_is_not_replaced(runner, ma
     assert "output/pdf/PSY-0101/PSY-0101-v1.pdf: is missing, and rebuilding it does not give " in (
         result.output
     )
-    assert "the layout (layouts/) changed" in result.output
+    assert "the layout (layouts/) or the site settings changed" in result.output
     assert not (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").exists()
 
 
