@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import org.verapdf.gf.foundry.VeraGreenfieldFoundryProvider;
@@ -30,6 +31,7 @@ import org.verapdf.pdfa.VeraPDFFoundry;
 import org.verapdf.pdfa.flavours.PDFAFlavour;
 import org.verapdf.pdfa.results.TestAssertion;
 import org.verapdf.pdfa.results.ValidationResult;
+import org.verapdf.pdfa.validation.profiles.Profiles;
 import org.verapdf.pdfa.validation.profiles.Rule;
 import org.verapdf.pdfa.validation.profiles.RuleId;
 import org.verapdf.pdfa.validation.profiles.ValidationProfile;
@@ -51,10 +53,16 @@ public final class Validate {
         System.exit(2);
     }
 
+    /** Flavours that have a validation profile in the veraPDF jar on the classpath. */
+    private static Set<PDFAFlavour> available() {
+        return Profiles.getVeraProfileDirectory().getPDFAFlavours();
+    }
+
     private static List<String> knownIds() {
         List<String> ids = new ArrayList<>();
+        Set<PDFAFlavour> have = available();
         for (PDFAFlavour f : PDFAFlavour.values()) {
-            if (f != PDFAFlavour.NO_FLAVOUR) {
+            if (f != PDFAFlavour.NO_FLAVOUR && have.contains(f)) {
                 ids.add(f.getId());
             }
         }
@@ -94,12 +102,18 @@ public final class Validate {
             usage(args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))
                     ? null : "need a flavour and at least one PDF");
         }
+        VeraGreenfieldFoundryProvider.initialise();
+        if (available().isEmpty()) {
+            System.err.println("validate: veraPDF could not load any validation profile;"
+                    + " is a JAXB runtime (Debian libjaxb-java: jaxb-runtime.jar, jaxb-core.jar)"
+                    + " on the classpath before the veraPDF jar?");
+            System.exit(2);
+        }
         PDFAFlavour flavour = parseFlavour(args[0]);
-        if (flavour == null) {
+        if (flavour == null || !available().contains(flavour)) {
             usage("unknown flavour '" + args[0] + "'");
         }
 
-        VeraGreenfieldFoundryProvider.initialise();
         boolean allPass = true;
         try (VeraPDFFoundry foundry = Foundries.defaultInstance()) {
             for (int i = 1; i < args.length; i++) {
