@@ -60,8 +60,10 @@ def build_command(
       output/drafts/                                  leaflets with status: draft
       output/index.html                               a list of every leaflet
 
-    A PDF, once written, is never replaced by a different one: to change a published
-    leaflet, raise its version and last_updated.
+    Each new version is recorded in the publication register, leaflets/register.csv.
+    A published PDF is never replaced by a different one: to change a published
+    leaflet, raise its version and last_updated. A PDF in another paper size than
+    the site's (--page-size) is named with the size, e.g. PSY-0101-v1-A5.pdf.
     """
     project = _project()
     result = build.build(
