@@ -79,6 +79,23 @@ def audit(
     return entries
 
 
+def review_warnings(entries: Sequence[Entry]) -> list[str]:
+    """One sentence for each leaflet that is expired or due for review."""
+    warnings = []
+    for entry in entries:
+        if entry.state == State.EXPIRED.value:
+            warnings.append(
+                f"{entry.reference} ({entry.title}) expired on {entry.archive_date}: "
+                "review it and publish a new version, or withdraw it."
+            )
+        elif entry.state == State.DUE.value:
+            warnings.append(
+                f"{entry.reference} ({entry.title}) is due for review: archive date "
+                f"{entry.archive_date}, in {entry.days_left} day(s)."
+            )
+    return warnings
+
+
 def format_entries(entries: Sequence[Entry], form: str) -> str:
     """The audit as an aligned table, CSV (for a spreadsheet) or JSON (for tools)."""
     rows = [asdict(entry) for entry in entries]

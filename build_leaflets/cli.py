@@ -222,26 +222,14 @@ def schema_command() -> None:
 
 def _warn_about_review_dates(project: Project, sources: list[Source]) -> None:
     """Name every leaflet that is expired or due for review, each time anything is built."""
-    today = dt.date.today()
     entries = audit.audit(
         sources,
         build.register_of(project),
-        as_of=today,
+        as_of=dt.date.today(),
         due_within=project.site.due_within_days,
     )
-    for entry in entries:
-        if entry.state == audit.State.EXPIRED.value:
-            click.echo(
-                f"Warning: {entry.reference} ({entry.title}) expired on {entry.archive_date}: "
-                "review it and publish a new version, or withdraw it.",
-                err=True,
-            )
-        elif entry.state == audit.State.DUE.value:
-            click.echo(
-                f"Warning: {entry.reference} ({entry.title}) is due for review: archive date "
-                f"{entry.archive_date}, in {entry.days_left} day(s).",
-                err=True,
-            )
+    for warning in audit.review_warnings(entries):
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _project() -> Project:
