@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from build_leaflets.cli import cli
+from build_leaflets.pdf import PdfFields, write_pdf
 from build_leaflets.model import add_months
 from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, tree
 
@@ -288,3 +290,23 @@ def test_build_warns_about_expired_and_due_leaflets(runner, make_project) -> Non
         f"Warning: PSY-0102 (Interpersonal psychotherapy (IPT)) is due for review: archive date "
         f"{soon}, in 30 day(s)."
     ) in result.output
+
+
+def test_archival_pdfs_pass_a_pdfa3b_validator(built: Path, tmp_path: Path) -> None:
+    """veraPDF, offline (tools/verapdf): the archival PDFs conform to PDF/A-3b."""
+    validate = str(ROOT / "tools" / "verapdf" / "validate")
+    result = subprocess.run(
+        [validate, "3b", *map(str, sample_pdfs(built))], capture_output=True, text=True
+    )
+    if result.returncode == 2 and os.environ.get("CI") != "true":
+        pytest.skip(f"veraPDF could not be set up here: {result.stderr.strip()[-300:]}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": PASS") == len(SAMPLES)
+    # The same validator fails a PDF that is not PDF/A, so the pass above means something.
+    plain = tmp_path / "plain.pdf"
+    fields = PdfFields("TST-1", 1, "2026-10-01", "2029-10-01", "0" * 64, "approved")
+    document = write_pdf("<p>x</p>", name="x", base=ROOT, allowed=[], fields=fields, variant=None)
+    plain.write_bytes(document)
+    failed = subprocess.run([validate, "3b", str(plain)], capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert "FAIL 6.6.2.1-1" in failed.stdout  # no XMP metadata
