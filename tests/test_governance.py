@@ -16,8 +16,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from build_leaflets.cli import cli
-from build_leaflets.pdf import PdfFields, write_pdf
 from build_leaflets.model import add_months
+from build_leaflets.pdf import PdfFields, write_pdf
 from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, tree
 
 
