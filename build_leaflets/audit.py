@@ -135,7 +135,7 @@ class Finding:
 
 def pdfs_in(out: Path) -> list[Path]:
     """The published PDFs in an output folder (drafts are working copies, not checked)."""
-    return sorted((out / "pdf").glob("*/*.pdf")) if (out / "pdf").is_dir() else []
+    return sorted([*(out / "pdf").glob("*/*.pdf"), *(out / "print").glob("*-print.pdf")])
 
 
 def verify(

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from build_leaflets import __version__, markup, pdf, publish, readability, render
-from build_leaflets.config import Project
+from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.load import Source, load_all
 from build_leaflets.publish import Action, Outcome
-from build_leaflets.register import REGISTER_NAME, Register, Row, read_register
+from build_leaflets.register import ARCHIVAL, PRINT, REGISTER_NAME, Register, Row, read_register
 
 
 @dataclass(frozen=True)
@@ -99,20 +99,20 @@ def build(
     register = register_of(project)
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
-    plans = publish.plan(chosen, register, layout, drafts=drafts)
+    variants = (ARCHIVAL, PRINT) if project.site.print_files else (ARCHIVAL,)
+    plans = publish.plan(chosen, register, layout, drafts=drafts, variants=variants)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
 
     result = Result(sources=sources)
     for item in plans:
         leaflet = item.source.leaflet
         try:
-            files, row = _carry_out(project, item, layout, layout_sha, page_size)
+            files, rows = _carry_out(project, item, layout, layout_sha, page_size)
         except LeafletError as error:
             result.failures[leaflet.reference] = error.format_message()
             continue
         result.done.append(Done(leaflet.reference, leaflet.version, _summary(item, files), files))
-        if row is not None:
-            result.registered.append(row)
+        result.registered.extend(rows)
 
     if result.registered:
         register = register.with_rows(result.registered)
@@ -126,15 +126,14 @@ def build(
 
 
 def _summary(item: publish.Plan, files: list[Written]) -> str:
-    pdf_written = [
-        f.path for f in files if f.path.endswith(".pdf") and f.outcome is Outcome.WRITTEN
-    ]
+    pdfs = [f.path for f in files if f.path.endswith(".pdf") and f.outcome is Outcome.WRITTEN]
     if item.draft:
-        return f"draft {pdf_written[0]}" if pdf_written else "draft up to date"
-    if pdf_written:
-        verb = "restored" if item.action is Action.RESTORE else "published"
-        return f"{verb} {pdf_written[0]}"
-    return "up to date"
+        return f"draft {pdfs[0]}" if pdfs else "draft up to date"
+    if not pdfs:
+        return "up to date"
+    restored = all(step.action is Action.RESTORE for step in item.steps if step.action in (
+        Action.RESTORE, Action.PUBLISH))  # fmt: skip
+    return ("restored " if restored else "published ") + ", ".join(pdfs)
 
 
 def _carry_out(
@@ -143,55 +142,87 @@ def _carry_out(
     layout: publish.Layout,
     layout_sha: str,
     page_size: str | None,
-) -> tuple[list[Written], Row | None]:
+) -> tuple[list[Written], list[Row]]:
+    """Make one leaflet's files: its web page, then each PDF that is not up to date."""
     source, leaflet = item.source, item.source.leaflet
-    pdf_path, html_path = layout.pdf(leaflet, item.draft), layout.html(leaflet, item.draft)
-    shown = project.relative(pdf_path)
+    html_path = layout.html(leaflet, item.draft)
     stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
-
     if publish.page_is_current(html_path, stamp):
         files = [Written(project.relative(html_path), Outcome.UNCHANGED)]
     else:
         page = render.render_html(leaflet, project, media="screen", stamp=stamp, draft=item.draft)
         files = [_page(project, html_path, page.encode())]
 
-    if item.action is Action.UP_TO_DATE:
-        return [*files, Written(shown, Outcome.UNCHANGED)], None
-    if item.action is Action.DAMAGED:
-        raise LeafletError(
-            f"{shown}: does not match the publication register (its bytes changed since it "
-            "was published). It was left as it is; run `build-leaflets verify` and restore "
-            "the file from your archive."
-        )
+    rows: list[Row] = []
+    for step in item.steps:
+        shown = project.relative(step.path)
+        if step.action is Action.UP_TO_DATE:
+            files.append(Written(shown, Outcome.UNCHANGED))
+            continue
+        if step.action is Action.DAMAGED:
+            raise LeafletError(
+                f"{shown}: does not match the publication register (its bytes changed since "
+                "it was published). It was left as it is; run `build-leaflets verify` and "
+                "restore the file from your archive."
+            )
+        if step.variant == PRINT:
+            document = lay_out_print(project, source, project.site.printers[project.site.printer])
+        else:
+            document = _lay_out(project, source, page_size, draft=item.draft)
+        pdf_sha = publish.sha256_bytes(document)
+        if step.action is Action.RESTORE:
+            assert step.row is not None
+            if pdf_sha != step.row.pdf_sha256:
+                raise LeafletError(_mismatch(shown, step.row, layout_sha))
+        outcome = publish.publish_pdf(step.path, document, shown_as=shown, replaceable=item.draft)
+        files.append(Written(shown, outcome))
+        if step.action is Action.PUBLISH:
+            rows.append(
+                _row(source, layout.variant_name(step.variant), pdf_sha, layout, step, layout_sha)
+            )
+    return files, rows
 
-    document = _lay_out(project, source, page_size, draft=item.draft)
-    pdf_sha = publish.sha256_bytes(document)
-    if item.action is Action.RESTORE:
-        assert item.row is not None
-        if pdf_sha != item.row.pdf_sha256:
-            raise LeafletError(_mismatch(shown, item.row, layout_sha))
-    outcome = publish.publish_pdf(pdf_path, document, shown_as=shown, replaceable=item.draft)
-    files.append(Written(shown, outcome))
-    if item.action is not Action.PUBLISH:
-        return files, None
-    return files, Row(
+
+def _row(
+    source: Source,
+    variant: str,
+    pdf_sha: str,
+    layout: publish.Layout,
+    step: publish.Step,
+    layout_sha: str,
+) -> Row:
+    leaflet = source.leaflet
+    return Row(
         reference=leaflet.reference,
         version=leaflet.version,
-        variant=layout.variant,
+        variant=variant,
         title=leaflet.title,
         last_updated=leaflet.last_updated.isoformat(),
         archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
         status=leaflet.status,
         source_sha256=source.sha256,
         pdf_sha256=pdf_sha,
-        file=layout.file(leaflet),
+        file=layout.file(leaflet, step.variant),
         layout_sha256=layout_sha,
         tool_version=pdf.tool_versions(),
         published=dt.date.today().isoformat(),
     )
 
 
+def _fields(source: Source, *, draft: bool = False) -> pdf.PdfFields:
+    leaflet = source.leaflet
+    return pdf.PdfFields(
+        reference=leaflet.reference,
+        version=leaflet.version,
+        last_updated=leaflet.last_updated.isoformat(),
+        archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
+        source_sha256=source.sha256,
+        status="draft" if draft else leaflet.status,
+    )
+
+
 def _lay_out(project: Project, source: Source, page_size: str | None, *, draft: bool) -> bytes:
+    """The archival PDF: PDF/A-3b with the YAML source embedded."""
     leaflet = source.leaflet
     printable = render.render_html(
         leaflet, project, media="print", page_size=page_size, draft=draft
@@ -200,17 +231,28 @@ def _lay_out(project: Project, source: Source, page_size: str | None, *, draft: 
         printable,
         name=source.display,
         base=project.layouts,
-        allowed=[project.layouts, project.leaflets, render.installed_fonts().files_dir],
-        fields=pdf.PdfFields(
-            reference=leaflet.reference,
-            version=leaflet.version,
-            last_updated=leaflet.last_updated.isoformat(),
-            archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
-            source_sha256=source.sha256,
-            status="draft" if draft else leaflet.status,
-        ),
+        allowed=_allowed(project),
+        fields=_fields(source, draft=draft),
         source=pdf.SourceFile(source.path.name, source.data, leaflet.last_updated),
     )
+
+
+def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
+    """The print-shop PDF for one printer profile: PDF/X, CMYK, trim, bleed and crop marks."""
+    printable = render.render_html(source.leaflet, project, media="print", printer=printer)
+    return pdf.write_pdf(
+        printable,
+        name=source.display,
+        base=project.layouts,
+        allowed=_allowed(project),
+        fields=_fields(source),
+        variant=printer.pdfx,
+        prepress=pdf.Prepress(printer.bleed_mm, printer.marks, source.sha256[:32]),
+    )
+
+
+def _allowed(project: Project) -> list[Path]:
+    return [project.layouts, project.leaflets, render.installed_fonts().files_dir]
 
 
 def _mismatch(shown: str, row: Row, layout_sha: str) -> str:

@@ -11,12 +11,46 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from build_leaflets.errors import ConfigError, Problem
 from build_leaflets.model import Contact
 
 PageSize = Literal["A4", "A5"]
+
+
+DEFAULT_ICC = "/usr/share/color/icc/ghostscript/default_cmyk.icc"  # Debian's libgs-common
+
+
+class Printer(BaseModel):
+    """How one print supplier wants its files: named in `[tool.build_leaflets.printers.NAME]`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trim: PageSize = Field("A5", description="Finished page size.")
+    bleed_mm: Annotated[float, Field(ge=0, le=6)] = 3.0
+    marks: bool = Field(True, description="Crop marks outside the trim.")
+    pdfx: Literal["pdf/x-4", "pdf/x-1a"] = "pdf/x-4"
+    icc_profile: StrictStr = Field(
+        DEFAULT_ICC,
+        description="CMYK output profile of the press (e.g. the supplier's FOGRA39 file); "
+        "relative paths start at the project folder.",
+    )
+    output_condition: StrictStr = Field(
+        "CMYK", description="Name of the printing condition, e.g. FOGRA39 or GRACoL2013."
+    )
+    booklet: bool = Field(True, description="Also impose the pages as a saddle-stitched booklet.")
+    back_cover: bool = Field(
+        False, description="The last page is a back cover: blank padding goes before it."
+    )
 
 
 class Site(BaseModel):
@@ -35,6 +69,24 @@ class Site(BaseModel):
         60.0, description="check warns when a leaflet's Flesch Reading Ease is below this."
     )
     contact: Contact = Contact()
+    base_url: StrictStr | None = Field(
+        None,
+        description="Where the web pages are published, e.g. https://leaflets.example.nhs.uk/; "
+        "printed files then carry a QR code and the address of their online version.",
+    )
+    print_files: bool = Field(True, description="build also writes a print-ready PDF.")
+    print_logo: StrictStr | None = Field(
+        None, description="The logo in CMYK colours for print files, inside layouts/."
+    )
+    printer: StrictStr = Field("default", description="The printer profile build uses.")
+    printers: dict[str, Printer] = {"default": Printer()}
+
+    @field_validator("printers")
+    @classmethod
+    def _keep_default(cls, printers: dict[str, Printer]) -> dict[str, Printer]:
+        """Profiles of one's own are added to the built-in one, not put in its place."""
+        return {"default": Printer(), **printers}
+
     leaflets_dir: StrictStr = "leaflets"
     layouts_dir: StrictStr = "layouts"
     output_dir: StrictStr = "output"
@@ -93,7 +145,7 @@ def load_project(start: Path | None = None) -> Project:
         raise ConfigError(f"pyproject.toml: {error}") from None
     settings = data.get("tool", {}).get("build_leaflets", {})
     try:
-        return Project(root=root, site=Site.model_validate(settings))
+        site = Site.model_validate(settings)
     except ValidationError as error:
         problems = []
         for item in error.errors():
@@ -104,6 +156,13 @@ def load_project(start: Path | None = None) -> Project:
                 Problem("pyproject.toml", line, 0, f"tool.build_leaflets.{field}", message)
             )
         raise ConfigError("\n".join(str(p) for p in sorted(problems))) from None
+    if site.printer not in site.printers:
+        names = ", ".join(sorted(site.printers))
+        raise ConfigError(
+            f"pyproject.toml:{_line_of(text, 'printer')}: tool.build_leaflets.printer: "
+            f"no printer profile is called {site.printer!r} (profiles: {names})"
+        )
+    return Project(root=root, site=site)
 
 
 def _line_of(text: str, key: str) -> int:

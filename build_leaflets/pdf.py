@@ -13,6 +13,7 @@ import io
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,6 +73,25 @@ class PdfFields:
 
 
 @dataclass(frozen=True)
+class Prepress:
+    """What a print-shop file needs beyond the layout: exact bleed, crop marks, no links, and
+    a document ID derived from the content (WeasyPrint's PDF/X writer picks a random one)."""
+
+    bleed_mm: float
+    marks: bool
+    document_id: str
+
+    @property
+    def bleed(self) -> float:
+        return self.bleed_mm * MM
+
+
+MM = 72 / 25.4
+#: Crop marks: where they start outside the trim, how long they are, how thick.
+MARK_OFFSET, MARK_LENGTH, MARK_WIDTH = 3 * MM, 5 * MM, 0.25
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """The YAML a leaflet was made from, embedded in its archival PDF."""
 
@@ -100,6 +120,7 @@ def write_pdf(
     fields: PdfFields,
     source: SourceFile | None = None,
     variant: str | None = ARCHIVAL_VARIANT,
+    prepress: Prepress | None = None,
 ) -> bytes:
     """Lay out `html` and return the PDF's bytes.
 
@@ -133,7 +154,7 @@ def write_pdf(
             string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
         ).write_pdf(
             font_config=_font_config(),
-            finisher=functools.partial(_finish, fields=fields),
+            finisher=functools.partial(_finish, fields=fields, prepress=prepress),
             pdf_variant=variant,
             attachments=attachments,
         )
@@ -154,7 +175,7 @@ def _epoch(day: str) -> int:
     return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
 
 
-def _finish(document: Any, pdf: Any, *, fields: PdfFields) -> None:
+def _finish(document: Any, pdf: Any, *, fields: PdfFields, prepress: Prepress | None) -> None:
     """Add our governance fields to the document information and the XMP metadata.
 
     Runs inside WeasyPrint, after it has written its own metadata and before the file is
@@ -170,7 +191,70 @@ def _finish(document: Any, pdf: Any, *, fields: PdfFields) -> None:
     if "Metadata" in pdf.catalog:
         stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
         xml = b"".join(part if isinstance(part, bytes) else part.encode() for part in stream.stream)
-        stream.stream = [xml.replace(b"</rdf:RDF>", _xmp_fields(fields) + b"</rdf:RDF>", 1)]
+        xml = xml.replace(b"</rdf:RDF>", _xmp_fields(fields) + b"</rdf:RDF>", 1)
+        if prepress is not None:
+            xml = re.sub(rb"xmp\.did:[0-9a-f-]+", f"xmp.did:{prepress.document_id}".encode(), xml)
+        stream.stream = [xml]
+    if prepress is not None:
+        _prepare_pages(pdf, prepress)
+        _prune_colour_spaces(pdf)
+
+
+def _prepare_pages(pdf: Any, prepress: Prepress) -> None:
+    """Exact bleed box, CMYK crop marks in the slug, and no annotations (PDF/X forbids them
+    inside the bleed box; a printed page has no links to click anyway)."""
+    import pydyf  # noqa: PLC0415
+
+    for page in pdf.objects:
+        if not isinstance(page, dict) or page.get("Type") != "/Page":
+            continue
+        x0, y0, x1, y1 = (float(v) for v in page["TrimBox"])
+        b = prepress.bleed
+        page["BleedBox"] = pydyf.Array([x0 - b, y0 - b, x1 + b, y1 + b])
+        page.pop("Annots", None)
+        if not prepress.marks:
+            continue
+        marks = pydyf.Stream([_crop_marks(x0, y0, x1, y1).encode()], compress=True)
+        before = pydyf.Stream([b"q"], compress=False)
+        pdf.add_object(marks)
+        pdf.add_object(before)
+        contents = page["Contents"]
+        page["Contents"] = pydyf.Array([before.reference, contents, marks.reference])
+
+
+def _prune_colour_spaces(pdf: Any) -> None:
+    """Drop colour spaces no content uses: WeasyPrint declares Lab and ICC spaces on every
+    page whether or not they are painted with, and strict PDF/X preflights reject them."""
+    import pydyf  # noqa: PLC0415
+
+    streams = [item for item in pdf.objects if isinstance(item, pydyf.Stream)]
+    painted = b"\n".join(
+        b"\n".join(pydyf._to_bytes(part) for part in item.stream)
+        for item in streams
+        if item.extra.get("Subtype", "/Form") == "/Form"  # page contents and forms
+    )
+    pending: list[Any] = [o.extra if isinstance(o, pydyf.Stream) else o for o in pdf.objects]
+    while pending:  # every dictionary, nested ones included (resources are often inline)
+        item = pending.pop()
+        if not isinstance(item, dict):
+            continue
+        pending.extend(value for value in item.values() if isinstance(value, dict))
+        spaces = item.get("ColorSpace")
+        if isinstance(spaces, bytes | str):  # an indirect reference: "12 0 R"
+            spaces = pdf.objects[int(spaces.split()[0])]
+        if isinstance(spaces, dict):
+            for name in [n for n in spaces if f"/{n} ".encode() not in painted]:
+                del spaces[name]
+
+
+def _crop_marks(x0: float, y0: float, x1: float, y1: float) -> str:
+    """Eight hairlines in registration colour (all four inks), outside the bleed."""
+    near, far = MARK_OFFSET, MARK_OFFSET + MARK_LENGTH
+    lines = []
+    for x, y, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        lines.append(f"{x + sx * near:.3f} {y:.3f} m {x + sx * far:.3f} {y:.3f} l S")
+        lines.append(f"{x:.3f} {y + sy * near:.3f} m {x:.3f} {y + sy * far:.3f} l S")
+    return f"Q q 1 1 1 1 K {MARK_WIDTH} w 0 J [] 0 d " + " ".join(lines) + " Q"
 
 
 def _xmp_fields(fields: PdfFields) -> bytes:

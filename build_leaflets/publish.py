@@ -19,7 +19,7 @@ from pathlib import Path
 from build_leaflets.errors import Problem, ProblemsFound, PublishError
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
-from build_leaflets.register import ARCHIVAL, Register, Row
+from build_leaflets.register import ARCHIVAL, PRINT, Register, Row
 
 
 class Outcome(Enum):
@@ -48,21 +48,23 @@ class Layout:
         folder = self.out / "drafts" if draft else self.out
         return folder / f"{leaflet.reference}.html"
 
-    def pdf(self, leaflet: Leaflet, draft: bool) -> Path:
+    def draft_pdf(self, leaflet: Leaflet) -> Path:
         size = f"-{self.page_size}" if self.page_size else ""
-        if draft:
-            return self.out / "drafts" / f"{leaflet.reference}-v{leaflet.version}{size}-draft.pdf"
-        return self.out / self.file(leaflet)
+        return self.out / "drafts" / f"{leaflet.reference}-v{leaflet.version}{size}-draft.pdf"
 
-    def file(self, leaflet: Leaflet) -> str:
-        """The archival PDF's path inside the output folder, as the register records it."""
+    def file(self, leaflet: Leaflet, variant: str) -> str:
+        """A published PDF's path inside the output folder, as the register records it."""
+        ref, version = leaflet.reference, leaflet.version
+        if variant == PRINT:
+            return f"print/{ref}-v{version}-print.pdf"
         size = f"-{self.page_size}" if self.page_size else ""
-        ref = leaflet.reference
-        return f"pdf/{ref}/{ref}-v{leaflet.version}{size}.pdf"
+        return f"pdf/{ref}/{ref}-v{version}{size}.pdf"
 
-    @property
-    def variant(self) -> str:
-        return f"{ARCHIVAL}-{self.page_size}" if self.page_size else ARCHIVAL
+    def variant_name(self, variant: str) -> str:
+        """The register's name for a variant: the archival PDF names a non-default size."""
+        if variant == ARCHIVAL and self.page_size:
+            return f"{ARCHIVAL}-{self.page_size}"
+        return variant
 
     def index(self) -> Path:
         return self.out / "index.html"
@@ -72,47 +74,65 @@ class Layout:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """One leaflet, what to do with it, and its register row when it has one."""
+class Step:
+    """One file of one leaflet, and what to do about it."""
 
-    source: Source
+    variant: str  # ARCHIVAL or PRINT
     action: Action
-    draft: bool
+    path: Path
     row: Row | None = None
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One leaflet and the files to make for it."""
+
+    source: Source
+    draft: bool
+    steps: tuple[Step, ...]
+
+
 def plan(
-    sources: Sequence[Source], register: Register, layout: Layout, *, drafts: bool = False
+    sources: Sequence[Source],
+    register: Register,
+    layout: Layout,
+    *,
+    drafts: bool = False,
+    variants: Sequence[str] = (ARCHIVAL,),
 ) -> list[Plan]:
-    """Decide every leaflet's action; raise with every version conflict before any writing."""
+    """Decide every file's action; raise with every version conflict before any writing."""
     plans: list[Plan] = []
     problems: list[Problem] = []
     for source in sources:
         leaflet = source.leaflet
         if drafts or leaflet.is_draft:
-            plans.append(Plan(source, Action.DRAFT, draft=True))
+            step = Step(ARCHIVAL, Action.DRAFT, layout.draft_pdf(leaflet))
+            plans.append(Plan(source, draft=True, steps=(step,)))
             continue
-        conflict = _version_conflict(source, register, layout.variant)
+        conflict = _version_conflict(source, register, layout.variant_name(ARCHIVAL))
         if conflict:
             field, message = conflict
             line, column = source.value_place(field)
             problems.append(Problem(source.display, line, column, field, message))
             continue
-        row = register.find(leaflet.reference, leaflet.version, layout.variant)
-        if row is None:
-            plans.append(Plan(source, Action.PUBLISH, draft=False))
-            continue
-        path = layout.out / row.file
-        if not path.is_file():
-            action = Action.RESTORE
-        elif sha256_file(path) == row.pdf_sha256:
-            action = Action.UP_TO_DATE
-        else:
-            action = Action.DAMAGED
-        plans.append(Plan(source, action, draft=False, row=row))
+        steps = []
+        for variant in variants:
+            name = layout.variant_name(variant)
+            path = layout.out / layout.file(leaflet, variant)
+            row = register.find(leaflet.reference, leaflet.version, name)
+            steps.append(Step(variant, _action(row, path), path, row))
+        plans.append(Plan(source, draft=False, steps=tuple(steps)))
     if problems:
         raise ProblemsFound(problems, "Nothing was written.")
     return plans
+
+
+def _action(row: Row | None, path: Path) -> Action:
+    if row is None:
+        return Action.PUBLISH
+    if not path.is_file():
+        return Action.RESTORE
+    return Action.UP_TO_DATE if sha256_file(path) == row.pdf_sha256 else Action.DAMAGED
 
 
 def _version_conflict(source: Source, register: Register, variant: str) -> tuple[str, str] | None:

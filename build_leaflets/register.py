@@ -22,6 +22,7 @@ from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 
 REGISTER_NAME = "register.csv"
 ARCHIVAL = "archival"
+PRINT = "print"
 
 
 @dataclass(frozen=True)

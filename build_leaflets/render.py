@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from build_leaflets import markup
-from build_leaflets.config import Project
+from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
 from build_leaflets.model import Leaflet
 
@@ -106,11 +106,13 @@ def render_html(
     page_size: str | None = None,
     stamp: str = "",
     draft: bool | None = None,
+    printer: Printer | None = None,
 ) -> str:
     """The leaflet as one HTML page; `media="print"` for the PDF stage.
 
     `stamp` says what the page was made from (checked by the next build to skip it);
-    `draft` marks it DRAFT on every page (default: when its status is draft).
+    `draft` marks it DRAFT on every page (default: when its status is draft); `printer`
+    makes it the print-shop page: trim size, bleed, CMYK colours and a QR code.
     """
     layouts, site = project.layouts, project.site
     inline = media == "screen"
@@ -132,7 +134,8 @@ def render_html(
         for section in leaflet.sections()
     ]
     fonts = installed_fonts()
-    logo = layouts / site.logo if site.logo else None
+    logo_name = site.print_logo if printer and site.print_logo else site.logo
+    logo = layouts / logo_name if logo_name else None
     if logo is not None and not logo.is_file():
         raise LeafletError(
             f"pyproject.toml: tool.build_leaflets.logo: {project.relative(logo)} not found"
@@ -145,7 +148,7 @@ def render_html(
             media=media,
             stamp=stamp,
             draft=leaflet.is_draft if draft is None else draft,
-            page_size=page_size or site.page_size,
+            page_size=printer.trim if printer else page_size or site.page_size,
             sections=sections,
             stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),
             fonts=[
@@ -155,6 +158,12 @@ def render_html(
             font_family=fonts.family,
             logo=asset(logo) if logo else None,
             subject=leaflet.summary or f"Patient information: {leaflet.title}",
+            printer=printer,
+            icc=_icc_url(project, printer) if printer else "",
+            web_address=web_address(site.base_url, leaflet) if printer else "",
+            qr=Markup(qr_svg(web_address(site.base_url, leaflet), "device-cmyk(0 0 0 1)"))
+            if printer
+            else "",
         )
     except jinja2.TemplateError as error:
         where = getattr(error, "filename", None) or TEMPLATE
@@ -179,9 +188,55 @@ def render_index(leaflets: list[Leaflet], project: Project) -> str:
         raise LeafletError(f"{INDEX_TEMPLATE}: layout error: {error.message}") from None
 
 
+def web_address(base_url: str | None, leaflet: Leaflet) -> str:
+    """Where the online version of a leaflet lives, if the site publishes its pages."""
+    if not base_url:
+        return ""
+    return f"{base_url.rstrip('/')}/{leaflet.reference}.html"
+
+
+def qr_svg(address: str, fill: str = "#000") -> str:
+    """A QR code as vector SVG, one path of dark modules, coloured by CSS (CMYK in print)."""
+    if not address:
+        return ""
+    import segno  # noqa: PLC0415  (only print files carry a QR code)
+
+    code = segno.make(address, error="m", micro=False)
+    quiet = 4
+    size = len(code.matrix) + 2 * quiet
+    runs = []
+    for y, row in enumerate(code.matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append(f"M{start + quiet} {y + quiet}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'role="img" aria-label="QR code for {address}">'
+        f'<path fill="{fill}" d="{"".join(runs)}"/></svg>'
+    )
+
+
+def _icc_url(project: Project, printer: Printer) -> str:
+    path = project.root / printer.icc_profile
+    if not path.is_file():
+        raise LeafletError(
+            f"pyproject.toml: icc_profile: {printer.icc_profile} not found; install Debian's "
+            "libgs-common (./run does) or give the print supplier's profile"
+        )
+    return _data_url(path)
+
+
 @functools.cache
 def _data_url(path: Path) -> str:
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix == ".ttf":
         kind = "font/ttf"
+    elif path.suffix.lower() in (".icc", ".icm"):
+        kind = "application/vnd.iccprofile"
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
