@@ -108,12 +108,8 @@ def test_new_version_is_published_beside_the_old(runner, make_project) -> None:
     assert result.exit_code == 0, result.output
     assert "PSY-0101 v2: published output/pdf/PSY-0101/PSY-0101-v2.pdf" in result.output
     assert (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes() == old
-    assert [
-        (r["reference"], r["version"]) for r in _rows(root) if r["reference"] == "PSY-0101"
-    ] == [
-        ("PSY-0101", "1"),
-        ("PSY-0101", "2"),
-    ]
+    rows = [(r["version"], r["variant"]) for r in _rows(root) if r["reference"] == "PSY-0101"]
+    assert rows == [("1", "archival"), ("1", "print"), ("2", "archival"), ("2", "print")]
     v2 = PdfReader(root / "output/pdf/PSY-0101/PSY-0101-v2.pdf")
     assert v2.metadata["/LeafletVersion"] == "2"
     assert "Date last updated: 20 November 2026" in v2.pages[0].extract_text()
@@ -204,7 +200,8 @@ def test_verify_clean_tree(runner, samples_project: Path, monkeypatch) -> None:
     monkeypatch.chdir(samples_project)
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 0, result.output
-    assert result.output == f"{len(SAMPLES)} PDF(s) match the publication register.\n"
+    # each sample has an archival and a print PDF
+    assert result.output == f"{2 * len(SAMPLES)} PDF(s) match the publication register.\n"
 
 
 def _copy_built(samples_project: Path, tmp_path: Path) -> Path:
