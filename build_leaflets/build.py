@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_leaflets import __version__, markup, pdf, publish, readability, render
+from build_leaflets import __version__, impose, markup, pack, pdf, publish, readability, render
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.load import Source, load_all
@@ -247,7 +247,9 @@ def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
         allowed=_allowed(project),
         fields=_fields(source),
         variant=printer.pdfx,
-        prepress=pdf.Prepress(printer.bleed_mm, printer.marks, source.sha256[:32]),
+        prepress=pdf.Prepress(
+            printer.bleed_mm, printer.marks, source.sha256[:32], printer.output_condition
+        ),
     )
 
 
@@ -286,3 +288,99 @@ def _select(sources: list[Source], references: Sequence[str]) -> list[Source]:
             f"Known references: {known}",
         )
     return [by_slug[ref.lower()] for ref in dict.fromkeys(references)]
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One print pack written: where, and its ticket."""
+
+    path: str
+    ticket: pack.Ticket
+
+
+def print_pack(
+    project: Project,
+    references: Sequence[str],
+    *,
+    profile: str | None = None,
+    out: Path | None = None,
+    today: dt.date | None = None,
+) -> list[Pack]:
+    """Make the print-shop zip of each leaflet named; refuse drafts, expired leaflets and
+    versions that are not published. All are checked before any zip is written."""
+    sources = _select(load_all(project), references)
+    name = profile or project.site.printer
+    if name not in project.site.printers:
+        known = ", ".join(sorted(project.site.printers))
+        raise LeafletError(f"print-pack: no printer profile is called {name!r} (profiles: {known})")
+    printer = project.site.printers[name]
+    register = register_of(project)
+    layout = publish.Layout(out or project.output)
+    day = today or dt.date.today()
+    problems = [p for source in sources for p in _pack_refusals(source, register, day)]
+    if problems:
+        raise ProblemsFound(problems, "No print pack was written.")
+
+    packs = []
+    for source in sources:
+        leaflet = source.leaflet
+        stem = f"{leaflet.reference}-v{leaflet.version}"
+        print_pdf = _print_pdf(project, source, printer, name, register, layout)
+        files = {f"{stem}-print.pdf": print_pdf}
+        booklet = None
+        if printer.booklet:
+            booklet = impose.impose_booklet(
+                print_pdf, back_cover=printer.back_cover, document_id=bytes.fromhex(source.sha256)
+            )
+            files[f"{stem}-booklet.pdf"] = booklet.pdf
+        icc = project.root / printer.icc_profile
+        ticket = pack.ticket_for(leaflet, name, printer, icc, print_pdf, booklet, files)
+        suffix = "" if name == project.site.printer else f"-{name}"
+        path = layout.out / "print" / f"{stem}-print-pack{suffix}.zip"
+        publish.write_atomic(path, pack.zip_pack(ticket, files, leaflet.last_updated))
+        packs.append(Pack(project.relative(path), ticket))
+    return packs
+
+
+def _pack_refusals(source: Source, register: Register, day: dt.date) -> list[Problem]:
+    leaflet = source.leaflet
+    why = ""
+    if leaflet.is_draft:
+        why = "is a draft; only approved, published leaflets go to print"
+    elif leaflet.archive_date is not None and leaflet.archive_date <= day:
+        why = (
+            f"expired on {leaflet.archive_date.isoformat()}; review it and publish a new "
+            "version before printing more"
+        )
+    else:
+        row = register.find(leaflet.reference, leaflet.version)
+        if row is None or row.source_sha256 != source.sha256:
+            why = f"version {leaflet.version} is not published yet; run build-leaflets build first"
+    if not why:
+        return []
+    line, column = source.value_place("status" if leaflet.is_draft else "version")
+    return [Problem(source.display, line, column, "", f"{leaflet.reference} {why}")]
+
+
+def _print_pdf(
+    project: Project,
+    source: Source,
+    printer: Printer,
+    name: str,
+    register: Register,
+    layout: publish.Layout,
+) -> bytes:
+    """The build's registered print PDF for the build's profile (checked against the
+    register), or a fresh one for another supplier's profile."""
+    leaflet = source.leaflet
+    row = register.find(leaflet.reference, leaflet.version, PRINT)
+    if name != project.site.printer or row is None:
+        return lay_out_print(project, source, printer)
+    path = layout.out / row.file
+    data = path.read_bytes() if path.is_file() else lay_out_print(project, source, printer)
+    if publish.sha256_bytes(data) != row.pdf_sha256:
+        raise LeafletError(
+            f"{project.relative(path)}: does not match the publication register; run "
+            "build-leaflets verify, and build to restore it"
+        )
+    return data

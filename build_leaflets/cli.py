@@ -209,6 +209,36 @@ def verify_command(pdfs: tuple[Path, ...], out: Path | None) -> None:
     click.echo(f"{len(files)} PDF(s) match the publication register.")
 
 
+@cli.command(name="print-pack")
+@click.argument("references", nargs=-1, required=True, metavar="REFERENCE...")
+@click.option(
+    "--profile",
+    help="Printer profile from [tool.build_leaflets.printers] (default: the one build uses).",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
+def print_pack_command(references: tuple[str, ...], profile: str | None, out: Path | None) -> None:
+    """Make a zip for the print shop for each leaflet named.
+
+    \b
+    Each zip (in output/print/) holds:
+      REF-vN-print.pdf     print-ready: PDF/X, CMYK, trim size, bleed, crop marks
+      REF-vN-booklet.pdf   the pages imposed as a saddle-stitched booklet (if the
+                           profile asks for one)
+      ticket.json/.txt     the job ticket: trim, pages, sheets, bleed, colour
+                           standard, ICC profile, dates
+      SHA256SUMS           checksums of every file (check with sha256sum -c)
+
+    Drafts, expired leaflets and versions not yet published are refused.
+    """
+    packs = build.print_pack(_project(), references, profile=profile, out=out)
+    for made in packs:
+        ticket = made.ticket
+        click.echo(
+            f"{ticket.reference} v{ticket.version}: {made.path} ({ticket.pages} pages, "
+            f"{ticket.trim_size}, {ticket.colour_standard}, {ticket.sheets} sheet(s))"
+        )
+
+
 @cli.command(name="schema")
 def schema_command() -> None:
     """Print the JSON Schema of a leaflet file.

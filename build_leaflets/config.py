@@ -44,8 +44,9 @@ class Printer(BaseModel):
         description="CMYK output profile of the press (e.g. the supplier's FOGRA39 file); "
         "relative paths start at the project folder.",
     )
-    output_condition: StrictStr = Field(
-        "CMYK", description="Name of the printing condition, e.g. FOGRA39 or GRACoL2013."
+    output_condition: StrictStr | None = Field(
+        None,
+        description="Name of the printing condition, e.g. FOGRA39 (default: the profile's own).",
     )
     booklet: bool = Field(True, description="Also impose the pages as a saddle-stitched booklet.")
     back_cover: bool = Field(

@@ -80,6 +80,7 @@ class Prepress:
     bleed_mm: float
     marks: bool
     document_id: str
+    output_condition: str | None = None
 
     @property
     def bleed(self) -> float:
@@ -204,6 +205,12 @@ def _prepare_pages(pdf: Any, prepress: Prepress) -> None:
     """Exact bleed box, CMYK crop marks in the slug, and no annotations (PDF/X forbids them
     inside the bleed box; a printed page has no links to click anyway)."""
     import pydyf  # noqa: PLC0415
+
+    if prepress.output_condition:
+        for intent in pdf.objects:
+            if isinstance(intent, dict) and intent.get("S") == "/GTS_PDFX":
+                intent["OutputConditionIdentifier"] = pydyf.String(prepress.output_condition)
+                intent["Info"] = pydyf.String(prepress.output_condition)
 
     for page in pdf.objects:
         if not isinstance(page, dict) or page.get("Type") != "/Page":
