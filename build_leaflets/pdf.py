@@ -7,6 +7,7 @@ configuration is kept per process (a fresh one per document makes memory grow).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
 import io
@@ -300,6 +301,8 @@ def _xmp_fields(fields: PdfFields) -> bytes:
 def _font_config() -> FontConfiguration:
     from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
 
+    # Released before the interpreter tears down the C libraries it needs to clean up.
+    atexit.register(_font_config.cache_clear)
     return FontConfiguration()
 
 
