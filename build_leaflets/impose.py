@@ -6,10 +6,11 @@ stage takes the print PDF as it is (already rendered, already checked) and rearr
 pypdf alone, so imposing never renders anything again and never changes a page's content.
 
 The imposed file is a printing aid, not an archival document: two trim-size pages fill the
-sheet exactly, so there is no room on it for bleed or crop marks. The print PDF keeps those; a
-printer who wants them on the imposed file needs a larger sheet (e.g. SRA4). Two A4 pages make
-exactly A3 landscape; two A5 pages make 296 x 210 mm, 1 mm narrower than A4 landscape (ISO A5
-is 148 mm wide, not half of 297), which prints on A4 with 0.5 mm to spare each side.
+sheet, so there is no room on it for bleed or crop marks. The print PDF keeps those; a printer
+who wants them on the imposed file needs a larger sheet (e.g. SRA4). Two A4 pages make exactly
+A3 landscape; two A5 pages make 296 x 210 mm (ISO A5 is 148 mm wide, not half of 297), so they
+are centred on an A4 landscape sheet with 0.5 mm to spare each side. TrimBox and BleedBox mark
+the two pages on the sheet.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from build_leaflets.errors import LeafletError
 #: different page.
 _SIZE_TOLERANCE = 0.01
 _MM = 72 / 25.4
+#: Landscape paper sizes in points: A4, A3.
+_SHEETS = ((297 * _MM, 210 * _MM), (420 * _MM, 297 * _MM))
 
 #: Document information carried over to the imposed file, besides any `/Leaflet*` key. The
 #: source's own dates are kept (never the clock's), so the info still agrees with the XMP
@@ -96,12 +99,12 @@ def saddle_stitch_order(pages: int, *, back_cover: bool = False) -> list[Side]:
 def impose_booklet(
     pdf: bytes, *, back_cover: bool = False, document_id: bytes | None = None
 ) -> Booklet:
-    """Impose the print PDF `pdf` as a saddle-stitched booklet on sheets twice its page width.
+    """Impose the print PDF `pdf` as a saddle-stitched booklet, two pages per sheet side.
 
     Each page is placed by its TrimBox, clipped to it, so the finished page lands exactly on its
     half of the sheet and its bleed does not cover the neighbour at the spine. Every box of an
-    imposed sheet side equals its MediaBox: two trim-size pages fill the sheet, so it has no
-    bleed of its own (the print PDF, not the imposed one, carries bleed and marks).
+    imposed sheet side's TrimBox and BleedBox are the two pages: they fill the sheet, so it has
+    no bleed of its own (the print PDF, not the imposed one, carries bleed and marks).
 
     The output is reproducible: its file ID is `document_id` (first 16 bytes) or, by default,
     taken from the SHA-256 of `pdf`, and nothing from the clock is added. The source's PDF/X
@@ -115,14 +118,18 @@ def impose_booklet(
 
     writer = PdfWriter()
     writer.pdf_header = reader.pdf_header
-    sheet_box = RectangleObject((0, 0, 2 * width, height))
+    sheet_width, sheet_height = _sheet_for(2 * width, height)
+    x, y = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
+    pages_box = RectangleObject((x, y, x + 2 * width, y + height))
     for left, right in order:
-        side = writer.add_blank_page(2 * width, height)
-        for number, offset in ((left, 0.0), (right, width)):
+        side = writer.add_blank_page(sheet_width, sheet_height)
+        for number, offset in ((left, x), (right, x + width)):
             if number is not None:
-                _place(side, reader.pages[number - 1], offset)
-        for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox"):
-            side[NameObject(box)] = RectangleObject(sheet_box)
+                _place(side, reader.pages[number - 1], offset, y)
+        for box in ("/MediaBox", "/CropBox"):
+            side[NameObject(box)] = RectangleObject((0, 0, sheet_width, sheet_height))
+        for box in ("/BleedBox", "/TrimBox"):
+            side[NameObject(box)] = RectangleObject(pages_box)
 
     _carry_identity(reader, writer)
     file_id = (document_id or hashlib.sha256(pdf).digest())[:16]
@@ -179,7 +186,18 @@ def _mm(width: float, height: float) -> str:
     return f"{float(width) / _MM:.0f} x {float(height) / _MM:.0f} mm"
 
 
-def _place(side: PageObject, page: PageObject, offset: float) -> None:
+def _sheet_for(width: float, height: float) -> tuple[float, float]:
+    """The paper the pair of pages is printed on: A4 landscape for A5 pages, A3 for A4, so
+    the file matches the paper in the press; the pair is centred on it, the fold in the
+    middle. Any other size gets a sheet exactly as large as the pair."""
+    for sheet in _SHEETS:
+        spare_w, spare_h = sheet[0] - width, sheet[1] - height
+        if -_SIZE_TOLERANCE <= spare_w <= 3 * _MM and -_SIZE_TOLERANCE <= spare_h <= 3 * _MM:
+            return sheet
+    return width, height
+
+
+def _place(side: PageObject, page: PageObject, offset: float, rise: float = 0.0) -> None:
     """Merge `page` onto `side` with its trim area's lower left corner at (`offset`, 0).
 
     pypdf clips a merged page to its CropBox: setting it to the TrimBox keeps the bleed off the
@@ -190,7 +208,7 @@ def _place(side: PageObject, page: PageObject, offset: float) -> None:
     page.cropbox = RectangleObject(trim)
     if "/Annots" in page:
         del page["/Annots"]
-    move = Transformation().translate(offset - float(trim.left), -float(trim.bottom))
+    move = Transformation().translate(offset - float(trim.left), rise - float(trim.bottom))
     side.merge_transformed_page(page, move)
 
 

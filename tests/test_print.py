@@ -204,7 +204,7 @@ def test_print_pack_zip_booklet_and_ticket(runner, samples_project: Path, monkey
     booklet = PdfReader(io.BytesIO(files["PSY-0102-v1-booklet.pdf"]))
     assert len(booklet.pages) == 2 * math.ceil(pages / 4)
     for side in booklet.pages:
-        assert float(side.mediabox.width) == pytest.approx(296 * MM, abs=0.05)
+        assert float(side.mediabox.width) == pytest.approx(297 * MM, abs=0.05)  # A4 landscape
         assert float(side.mediabox.height) == pytest.approx(210 * MM, abs=0.05)
     assert _page_numbers_by_half(booklet) == saddle_stitch_order(pages)
 
