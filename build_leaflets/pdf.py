@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Where our governance fields live in the XMP metadata (declared to PDF/A as an extension).
 XMP_NAMESPACE = "urn:build-leaflets:xmp:leaflet:1.0/"
 XMP_PREFIX = "leaflet"
-ARCHIVAL_VARIANT = "pdf/a-3b"
+ARCHIVAL_VARIANT = "pdf/a-3a"
 
 mimetypes.add_type("application/yaml", ".yaml")  # Python 3.11 does not know it
 mimetypes.add_type("application/yaml", ".yml")
@@ -156,7 +156,9 @@ def write_pdf(
             string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
         ).write_pdf(
             font_config=_font_config(),
-            finisher=functools.partial(_finish, fields=fields, prepress=prepress),
+            finisher=functools.partial(
+                _finish, fields=fields, prepress=prepress, accessible=variant == ARCHIVAL_VARIANT
+            ),
             pdf_variant=variant,
             attachments=attachments,
         )
@@ -177,7 +179,9 @@ def _epoch(day: str) -> int:
     return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
 
 
-def _finish(document: Any, pdf: Any, *, fields: PdfFields, prepress: Prepress | None) -> None:
+def _finish(
+    document: Any, pdf: Any, *, fields: PdfFields, prepress: Prepress | None, accessible: bool
+) -> None:
     """Add our governance fields to the document information and the XMP metadata.
 
     Runs inside WeasyPrint, after it has written its own metadata and before the file is
@@ -193,13 +197,76 @@ def _finish(document: Any, pdf: Any, *, fields: PdfFields, prepress: Prepress | 
     if "Metadata" in pdf.catalog:
         stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
         xml = b"".join(part if isinstance(part, bytes) else part.encode() for part in stream.stream)
-        xml = xml.replace(b"</rdf:RDF>", _xmp_fields(fields) + b"</rdf:RDF>", 1)
+        xml = xml.replace(b"</rdf:RDF>", _xmp_fields(fields, accessible) + b"</rdf:RDF>", 1)
         if prepress is not None:
             xml = re.sub(rb"xmp\.did:[0-9a-f-]+", f"xmp.did:{prepress.document_id}".encode(), xml)
         stream.stream = [xml]
     if prepress is not None:
         _prepare_pages(pdf, prepress)
         _prune_colour_spaces(pdf)
+    if "StructTreeRoot" in pdf.catalog:
+        _running_content_as_artifacts(pdf)
+
+
+def _running_content_as_artifacts(pdf: Any) -> None:
+    """Mark the running footer (page margin boxes) as pagination artifacts.
+
+    WeasyPrint tags margin-box text as structure elements that it leaves out of the tree
+    (PDF 1.7 has no artifact structure element). Screen readers would then meet text that
+    belongs nowhere; PDF/UA wants it marked as an artifact in the content itself, so each of
+    its marked-content sequences is rewritten as `/Artifact <</Type /Pagination>>`.
+    """
+    import pydyf  # noqa: PLC0415
+
+    objects = pdf.objects
+
+    def number(reference: bytes | str) -> int:
+        text = reference.decode() if isinstance(reference, bytes) else reference
+        return int(text.split()[0])
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, bytes):
+            value = value.decode()
+        if isinstance(value, str) and value.endswith(" R"):
+            return objects[number(value)]
+        return value
+
+    reachable: set[int] = set()
+    pending = [resolve(pdf.catalog["StructTreeRoot"])]
+    while pending:
+        element = pending.pop()
+        if not isinstance(element, dict) or id(element) in reachable:
+            continue
+        reachable.add(id(element))
+        kids = element.get("K")
+        pending.extend(resolve(kid) for kid in (kids if isinstance(kids, list) else [kids]))
+
+    orphans = [
+        o for o in objects
+        if isinstance(o, dict) and o.get("Type") == "/StructElem" and id(o) not in reachable
+    ]  # fmt: skip
+    marked: dict[int, set[int]] = {}  # page object number -> MCIDs to turn into artifacts
+    for element in orphans:
+        kids = element.get("K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if isinstance(kid, int) and "Pg" in element:
+                marked.setdefault(number(element["Pg"]), set()).add(kid)
+    orphan_refs = {o.reference for o in orphans}
+
+    for page, mcids in marked.items():
+        contents = resolve(objects[page]["Contents"])
+        for stream in [resolve(c) for c in contents] if isinstance(contents, list) else [contents]:
+            items = stream.stream
+            for index, item in enumerate(items[1:], start=1):
+                if isinstance(item, dict) and item.get("MCID") in mcids:
+                    items[index - 1] = "/Artifact"
+                    items[index] = pydyf.Dictionary({"Type": "/Pagination"})
+    parent_tree = resolve(resolve(pdf.catalog["StructTreeRoot"]).get("ParentTree"))
+    if isinstance(parent_tree, dict):
+        for entry in parent_tree.get("Nums", []):
+            entry = resolve(entry)
+            if isinstance(entry, list):
+                entry[:] = ["null" if ref in orphan_refs else ref for ref in entry]
 
 
 def _prepare_pages(pdf: Any, prepress: Prepress) -> None:
@@ -265,35 +332,61 @@ def _crop_marks(x0: float, y0: float, x1: float, y1: float) -> str:
     return f"Q q 1 1 1 1 K {MARK_WIDTH} w 0 J [] 0 d " + " ".join(lines) + " Q"
 
 
-def _xmp_fields(fields: PdfFields) -> bytes:
-    """Our fields as XMP, with the PDF/A extension schema that declares them."""
-    properties = fields.xmp()
+def _xmp_fields(fields: PdfFields, accessible: bool) -> bytes:
+    """Our fields as XMP, and for an accessible file the PDF/UA-1 identification, each with
+    the PDF/A extension schema that declares it (PDF/A rejects undeclared XMP properties)."""
+    schemas = [
+        (
+            "Patient information leaflet governance",
+            XMP_NAMESPACE,
+            XMP_PREFIX,
+            [(key, kind, "external", about) for key, (_v, kind, about) in fields.xmp().items()],
+            {key: value for key, (value, _kind, _about) in fields.xmp().items()},
+        )
+    ]
+    if accessible:
+        schemas.append(
+            (
+                "PDF/UA Universal Accessibility Schema",
+                "http://www.aiim.org/pdfua/ns/id/",
+                "pdfuaid",
+                [("part", "Integer", "internal", "Indicates, which part of ISO 14289 standard")],
+                {"part": "1"},
+            )
+        )
     values = "".join(
-        f"<{XMP_PREFIX}:{key}>{escape(value)}</{XMP_PREFIX}:{key}>"
-        for key, (value, _kind, _about) in properties.items()
+        f'<rdf:Description rdf:about="" xmlns:{prefix}="{namespace}">'
+        + "".join(
+            f"<{prefix}:{key}>{escape(value)}</{prefix}:{key}>" for key, value in data.items()
+        )
+        + "</rdf:Description>"
+        for _name, namespace, prefix, _properties, data in schemas
     )
     declared = "".join(
         '<rdf:li rdf:parseType="Resource">'
-        f"<pdfaProperty:name>{key}</pdfaProperty:name>"
-        f"<pdfaProperty:valueType>{kind}</pdfaProperty:valueType>"
-        "<pdfaProperty:category>external</pdfaProperty:category>"
-        f"<pdfaProperty:description>{escape(about)}</pdfaProperty:description>"
-        "</rdf:li>"
-        for key, (_value, kind, about) in properties.items()
+        f"<pdfaSchema:schema>{escape(name)}</pdfaSchema:schema>"
+        f"<pdfaSchema:namespaceURI>{namespace}</pdfaSchema:namespaceURI>"
+        f"<pdfaSchema:prefix>{prefix}</pdfaSchema:prefix>"
+        "<pdfaSchema:property><rdf:Seq>"
+        + "".join(
+            '<rdf:li rdf:parseType="Resource">'
+            f"<pdfaProperty:name>{key}</pdfaProperty:name>"
+            f"<pdfaProperty:valueType>{kind}</pdfaProperty:valueType>"
+            f"<pdfaProperty:category>{category}</pdfaProperty:category>"
+            f"<pdfaProperty:description>{escape(about)}</pdfaProperty:description>"
+            "</rdf:li>"
+            for key, kind, category, about in properties
+        )
+        + "</rdf:Seq></pdfaSchema:property></rdf:li>"
+        for name, namespace, prefix, properties, _data in schemas
     )
     return (
-        f'<rdf:Description rdf:about="" xmlns:{XMP_PREFIX}="{XMP_NAMESPACE}">{values}'
-        "</rdf:Description>"
-        '<rdf:Description rdf:about="" '
+        values + '<rdf:Description rdf:about="" '
         'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
         'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
         'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
-        '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
-        "<pdfaSchema:schema>Patient information leaflet governance</pdfaSchema:schema>"
-        f"<pdfaSchema:namespaceURI>{XMP_NAMESPACE}</pdfaSchema:namespaceURI>"
-        f"<pdfaSchema:prefix>{XMP_PREFIX}</pdfaSchema:prefix>"
-        f"<pdfaSchema:property><rdf:Seq>{declared}</rdf:Seq></pdfaSchema:property>"
-        "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
+        f"<pdfaExtension:schemas><rdf:Bag>{declared}</rdf:Bag></pdfaExtension:schemas>"
+        "</rdf:Description>"
     ).encode()
 
 

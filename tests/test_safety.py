@@ -19,7 +19,7 @@ FIELDS = pdf.PdfFields("TST-0001", 1, "2026-10-01", "2029-10-01", "0" * 64, "app
 
 def _pdf(html: str, tmp_path: Path) -> bytes:
     return pdf.write_pdf(
-        html,
+        f'<html lang="en-GB"><title>Test</title>{html}</html>',
         name="leaflets/tst-0001.yaml",
         base=ROOT / "layouts",
         allowed=[ROOT / "layouts", ROOT / "leaflets", installed_fonts().files_dir],
