@@ -13,12 +13,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_leaflets import __version__, impose, markup, pack, pdf, publish, readability, render
+from build_leaflets import (
+    __version__,
+    audit,
+    impose,
+    markup,
+    pack,
+    pdf,
+    publish,
+    readability,
+    render,
+)
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.load import Source, load_all
 from build_leaflets.publish import Action, Outcome
-from build_leaflets.register import ARCHIVAL, PRINT, REGISTER_NAME, Register, Row, read_register
+from build_leaflets.register import (
+    ARCHIVAL,
+    LARGE_PRINT,
+    PRINT,
+    REGISTER_NAME,
+    Register,
+    Row,
+    read_register,
+)
 
 
 @dataclass(frozen=True)
@@ -92,17 +110,27 @@ def build(
     out: Path | None = None,
     page_size: str | None = None,
     drafts: bool = False,
+    large_print: bool = False,
 ) -> Result:
-    """Build the chosen leaflets (default: all) into `out` (default: the project's output/)."""
+    """Build the chosen leaflets (default: all) into `out` (default: the project's output/).
+
+    Every published leaflet gets its archival PDF, a print-ready PDF (unless the site turns
+    them off) and, with `large_print` or the site's setting, a large-print PDF.
+    """
     sources = load_all(project)
     chosen = _select(sources, references)
     register = register_of(project)
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
-    variants = (ARCHIVAL, PRINT) if project.site.print_files else (ARCHIVAL,)
+    variants = [ARCHIVAL]
+    if project.site.print_files:
+        variants.append(PRINT)
+    if large_print or project.site.large_print:
+        variants.append(LARGE_PRINT)
     plans = publish.plan(chosen, register, layout, drafts=drafts, variants=variants)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
 
+    today = dt.date.today()
     result = Result(sources=sources)
     for item in plans:
         leaflet = item.source.leaflet
@@ -117,12 +145,44 @@ def build(
     if result.registered:
         register = register.with_rows(result.registered)
         publish.write_atomic(register.path, register.to_csv())
-    index = render.render_index([s.leaflet for s in sources], project)
+    index = render.render_index(_catalogue(project, sources, register, layout), project, today)
     result.pages = [
         _page(project, layout.register_json(), register.to_json()),
         _page(project, layout.index(), index.encode()),
     ]
     return result
+
+
+def _catalogue(
+    project: Project, sources: list[Source], register: Register, layout: publish.Layout
+) -> list[render.CatalogueEntry]:
+    """Each leaflet's catalogue row, linking only to files that are there."""
+    today = dt.date.today()
+    states = audit.audit(sources, register, as_of=today, due_within=project.site.due_within_days)
+    by_reference = {entry.reference: entry for entry in states}
+    entries = []
+    for source in sources:
+        leaflet = source.leaflet
+        draft = leaflet.is_draft
+
+        def link(path: Path) -> str:
+            return path.relative_to(layout.out).as_posix() if path.is_file() else ""
+
+        pdf_path = (
+            layout.draft_pdf(leaflet) if draft else layout.out / layout.file(leaflet, ARCHIVAL)
+        )
+        entry = by_reference[leaflet.reference]
+        entries.append(
+            render.CatalogueEntry(
+                leaflet=leaflet,
+                state=entry.state,
+                days_left=entry.days_left,
+                page=link(layout.html(leaflet, draft)),
+                pdf=link(pdf_path),
+                large_print=link(layout.out / layout.file(leaflet, LARGE_PRINT)),
+            )
+        )
+    return entries
 
 
 def _summary(item: publish.Plan, files: list[Written]) -> str:
@@ -168,7 +228,8 @@ def _carry_out(
         if step.variant == PRINT:
             document = lay_out_print(project, source, project.site.printers[project.site.printer])
         else:
-            document = _lay_out(project, source, page_size, draft=item.draft)
+            large = step.variant == LARGE_PRINT
+            document = _lay_out(project, source, page_size, draft=item.draft, large=large)
         pdf_sha = publish.sha256_bytes(document)
         if step.action is Action.RESTORE:
             assert step.row is not None
@@ -221,11 +282,19 @@ def _fields(source: Source, *, draft: bool = False) -> pdf.PdfFields:
     )
 
 
-def _lay_out(project: Project, source: Source, page_size: str | None, *, draft: bool) -> bytes:
-    """The archival PDF: PDF/A-3b with the YAML source embedded."""
+def _lay_out(
+    project: Project, source: Source, page_size: str | None, *, draft: bool, large: bool = False
+) -> bytes:
+    """The archival PDF (or its large-print twin): PDF/A-3a and PDF/UA-1, tagged for screen
+    readers, with the YAML source embedded."""
     leaflet = source.leaflet
     printable = render.render_html(
-        leaflet, project, media="print", page_size=page_size, draft=draft
+        leaflet,
+        project,
+        media="print",
+        page_size="A4" if large else page_size,
+        draft=draft,
+        large_print=project.site.large_print_pt if large else None,
     )
     return pdf.write_pdf(
         printable,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from build_leaflets import __version__, audit, build, model
+from build_leaflets import __version__, audit, build, model, serve
 from build_leaflets.config import Project, load_project
 from build_leaflets.load import Source
 
@@ -44,8 +44,18 @@ def cli() -> None:
     is_flag=True,
     help="Build as drafts (marked DRAFT, in output/drafts/, never registered), e.g. for review.",
 )
+@click.option(
+    "--large-print",
+    is_flag=True,
+    help="Also write the large-print PDF (A4, 16 pt text; large_print in pyproject.toml "
+    "makes it the default).",
+)
 def build_command(
-    references: tuple[str, ...], out: Path | None, page_size: str | None, draft: bool
+    references: tuple[str, ...],
+    out: Path | None,
+    page_size: str | None,
+    draft: bool,
+    large_print: bool,
 ) -> None:
     """Check every leaflet, then write its web page and PDF.
 
@@ -57,6 +67,7 @@ def build_command(
     Output:
       output/<REFERENCE>.html                         the leaflet as a web page
       output/pdf/<REFERENCE>/<REFERENCE>-v<N>.pdf     the PDF of version N
+      output/print/<REFERENCE>-v<N>-print.pdf         the print-ready PDF
       output/drafts/                                  leaflets with status: draft
       output/index.html                               a list of every leaflet
 
@@ -72,6 +83,7 @@ def build_command(
         out=out,
         page_size=page_size.upper() if page_size else None,
         drafts=draft,
+        large_print=large_print,
     )
     for done in result.done:
         click.echo(f"{done.reference} v{done.version}: {done.summary}")
@@ -79,7 +91,7 @@ def build_command(
     for reference, message in result.failures.items():
         click.echo(f"{reference}: failed: {message}", err=True)
     if result.registered:
-        click.echo(f"Registered {len(result.registered)} new version(s) in leaflets/register.csv")
+        click.echo(f"Registered {len(result.registered)} new PDF(s) in leaflets/register.csv")
     total = len(result.done) + len(result.failures)
     if not result.ok:
         raise click.exceptions.Exit(_fail(f"{len(result.failures)} of {total} leaflet(s) failed."))
@@ -237,6 +249,32 @@ def print_pack_command(references: tuple[str, ...], profile: str | None, out: Pa
             f"{ticket.reference} v{ticket.version}: {made.path} ({ticket.pages} pages, "
             f"{ticket.trim_size}, {ticket.colour_standard}, {ticket.sheets} sheet(s))"
         )
+
+
+@cli.command(name="serve")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the preview (default: output/preview/ in the project folder).",
+)
+def serve_command(port: int, out: Path | None) -> None:
+    """Preview leaflets in a browser while you edit them.
+
+    Builds every leaflet as a draft, serves them on http://127.0.0.1:PORT/ (this computer
+    only) and rebuilds a leaflet each time its file is saved; open pages reload by
+    themselves. A mistake is shown at the top of the page and here, and the preview keeps
+    running until you fix it. Press Ctrl-C to stop.
+
+    Previews are drafts: nothing is published and the publication register is not changed.
+    """
+    serve.serve(_project(), port=port, out=out, echo=click.echo)
 
 
 @cli.command(name="schema")

@@ -76,6 +76,12 @@ class Site(BaseModel):
         "printed files then carry a QR code and the address of their online version.",
     )
     print_files: bool = Field(True, description="build also writes a print-ready PDF.")
+    large_print: bool = Field(
+        False, description="build always writes a large-print PDF (else: build --large-print)."
+    )
+    large_print_pt: Annotated[float, Field(ge=14, le=28)] = Field(
+        16, description="Body text size of large-print PDFs, in points."
+    )
     print_logo: StrictStr | None = Field(
         None, description="The logo in CMYK colours for print files, inside layouts/."
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from build_leaflets.errors import Problem, ProblemsFound, PublishError
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
-from build_leaflets.register import ARCHIVAL, PRINT, Register, Row
+from build_leaflets.register import ARCHIVAL, LARGE_PRINT, PRINT, Register, Row
 
 
 class Outcome(Enum):
@@ -57,6 +57,8 @@ class Layout:
         ref, version = leaflet.reference, leaflet.version
         if variant == PRINT:
             return f"print/{ref}-v{version}-print.pdf"
+        if variant == LARGE_PRINT:
+            return f"pdf/{ref}/{ref}-v{version}-large-print.pdf"
         size = f"-{self.page_size}" if self.page_size else ""
         return f"pdf/{ref}/{ref}-v{version}{size}.pdf"
 

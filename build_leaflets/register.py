@@ -23,6 +23,7 @@ from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 REGISTER_NAME = "register.csv"
 ARCHIVAL = "archival"
 PRINT = "print"
+LARGE_PRINT = "large-print"
 
 
 @dataclass(frozen=True)

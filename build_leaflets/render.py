@@ -27,6 +27,7 @@ Media = Literal["screen", "print"]
 TEMPLATE = "leaflet.html.j2"
 INDEX_TEMPLATE = "index.html.j2"
 STYLESHEET = "leaflet.css"
+CATALOGUE_STYLESHEET = "catalogue.css"
 
 # Spelled out rather than taken from strftime or `calendar`, which follow the machine's locale.
 _MONTHS = (
@@ -107,12 +108,14 @@ def render_html(
     stamp: str = "",
     draft: bool | None = None,
     printer: Printer | None = None,
+    large_print: float | None = None,
 ) -> str:
     """The leaflet as one HTML page; `media="print"` for the PDF stage.
 
     `stamp` says what the page was made from (checked by the next build to skip it);
     `draft` marks it DRAFT on every page (default: when its status is draft); `printer`
-    makes it the print-shop page: trim size, bleed, CMYK colours and a QR code.
+    makes it the print-shop page: trim size, bleed, CMYK colours and a QR code;
+    `large_print` (a body size in points) makes it the large-print edition.
     """
     layouts, site = project.layouts, project.site
     inline = media == "screen"
@@ -151,14 +154,12 @@ def render_html(
             page_size=printer.trim if printer else page_size or site.page_size,
             sections=sections,
             stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),
-            fonts=[
-                {"weight": weight, "style": style, "url": asset(path)}
-                for (weight, style), path in fonts.files.items()
-            ],
+            fonts=_font_faces(inline),
             font_family=fonts.family,
             logo=asset(logo) if logo else None,
             subject=leaflet.summary or f"Patient information: {leaflet.title}",
             printer=printer,
+            large_print=large_print,
             icc=_icc_url(project, printer) if printer else "",
             web_address=web_address(site.base_url, leaflet) if printer else "",
             qr=Markup(qr_svg(web_address(site.base_url, leaflet), "device-cmyk(0 0 0 1)"))
@@ -174,14 +175,44 @@ def render_html(
         raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
 
 
-def render_index(leaflets: list[Leaflet], project: Project) -> str:
-    """The catalogue page: every leaflet with its governance dates and links to its files."""
-    rows = sorted(leaflets, key=lambda leaflet: leaflet.title.lower())
+def _font_faces(inline: bool) -> list[dict[str, str]]:
+    """The @font-face sources: inlined for the web, the installed files for print."""
+    return [
+        {
+            "weight": weight,
+            "style": style,
+            "url": _data_url(path) if inline else path.resolve().as_uri(),
+        }
+        for (weight, style), path in installed_fonts().files.items()
+    ]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One row of the catalogue: a leaflet, its state on the build day, and its files (paths
+    relative to the catalogue page, or "" where there is no such file)."""
+
+    leaflet: Leaflet
+    state: str
+    days_left: int
+    page: str
+    pdf: str
+    large_print: str
+
+
+def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -> str:
+    """The catalogue page: every leaflet with its state, governance dates and links."""
+    rows = sorted(entries, key=lambda entry: entry.leaflet.title.lower())
+    states = ["current", "due for review", "expired", "draft"]
     try:
         template = _environment(project.layouts).get_template(INDEX_TEMPLATE)
         return template.render(
-            leaflets=rows,
+            entries=rows,
             site=project.site,
+            as_of=as_of,
+            states=[(s, sum(e.state == s for e in rows)) for s in states],
+            fonts=_font_faces(inline=True),
+            font_family=installed_fonts().family,
             stylesheet=Markup((project.layouts / STYLESHEET).read_text(encoding="utf-8")),
         )
     except jinja2.TemplateError as error:

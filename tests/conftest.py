@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +70,10 @@ def built(samples_project: Path) -> Path:
 
 
 def sample_pdfs(out: Path) -> list[Path]:
-    return sorted((out / "pdf").glob("*/*.pdf"))
+    """The archival PDFs (not the large-print ones) in an output folder."""
+    return sorted(
+        p for p in (out / "pdf").glob("*/*.pdf") if re.search(r"-v\d+(-A[45])?\.pdf$", p.name)
+    )
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -30,7 +30,7 @@ def test_register_rows_match_the_published_pdfs(samples_project: Path) -> None:
     rows = _rows(samples_project)
     references = ["PSY-0101", "PSY-0102", "PSY-0103", "PSY-0104"]
     assert [(r["reference"], r["variant"]) for r in rows] == [
-        (ref, variant) for ref in references for variant in ("archival", "print")
+        (ref, variant) for ref in references for variant in ("archival", "print", "large-print")
     ]
     for row in rows:
         pdf = samples_project / "output" / row["file"]
@@ -56,7 +56,7 @@ def test_two_folders_get_byte_identical_pdfs(runner, make_project) -> None:
     assert runner.invoke(cli, ["build", "--out", "one"]).exit_code == 0
     assert runner.invoke(cli, ["build", "--out", "two"]).exit_code == 0
     one, two = tree(root / "one" / "pdf"), tree(root / "two" / "pdf")
-    assert one == two and len(one) == len(SAMPLES)
+    assert one == two and len(one) == 2 * len(SAMPLES)  # archival and large print
     again = runner.invoke(cli, ["build", "--out", "one"])
     assert again.exit_code == 0
     assert f"All {len(SAMPLES)} leaflet(s) are up to date." in again.output
@@ -108,7 +108,8 @@ def test_new_version_is_published_beside_the_old(runner, make_project) -> None:
     assert "PSY-0101 v2: published output/pdf/PSY-0101/PSY-0101-v2.pdf" in result.output
     assert (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes() == old
     rows = [(r["version"], r["variant"]) for r in _rows(root) if r["reference"] == "PSY-0101"]
-    assert rows == [("1", "archival"), ("1", "print"), ("2", "archival"), ("2", "print")]
+    variants = ["archival", "print", "large-print"]
+    assert rows == [(version, v) for version in ("1", "2") for v in variants]
     v2 = PdfReader(root / "output/pdf/PSY-0101/PSY-0101-v2.pdf")
     assert v2.metadata["/LeafletVersion"] == "2"
     assert "Date last updated: 20 November 2026" in v2.pages[0].extract_text()
@@ -199,8 +200,8 @@ def test_verify_clean_tree(runner, samples_project: Path, monkeypatch) -> None:
     monkeypatch.chdir(samples_project)
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 0, result.output
-    # each sample has an archival and a print PDF
-    assert result.output == f"{2 * len(SAMPLES)} PDF(s) match the publication register.\n"
+    # each sample has an archival, a print and a large-print PDF
+    assert result.output == f"{3 * len(SAMPLES)} PDF(s) match the publication register.\n"
 
 
 def _copy_built(samples_project: Path, tmp_path: Path) -> Path:

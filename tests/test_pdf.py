@@ -114,7 +114,8 @@ def test_a5_page_size(runner, make_project) -> None:
     root = make_project(SAMPLES[0])
     result = runner.invoke(cli, ["build", "--page-size", "A5", "--out", "a5"])
     assert result.exit_code == 0, result.output
-    reader = PdfReader(next((root / "a5" / "pdf").glob("*/*.pdf")))
+    [archival] = sample_pdfs(root / "a5")
+    reader = PdfReader(archival)
     first = reader.pages[0]
     assert round(float(first.mediabox.width), 1) == round(A5[0], 1)
     assert round(float(first.mediabox.height), 1) == round(A5[1], 1)

@@ -12,7 +12,7 @@ from build_leaflets import pdf
 from build_leaflets.cli import cli
 from build_leaflets.errors import RefusedResource
 from build_leaflets.render import installed_fonts
-from tests.conftest import DATA, ROOT, SAMPLES
+from tests.conftest import DATA, ROOT, SAMPLES, sample_pdfs
 
 FIELDS = pdf.PdfFields("TST-0001", 1, "2026-10-01", "2029-10-01", "0" * 64, "approved")
 
@@ -78,7 +78,7 @@ def test_layout_that_reaches_outside_fails_that_leaflet_only(runner, make_projec
         in result.output
     )
     assert not (root / "output" / "pdf" / "PSY-0101").exists()
-    pdfs = list((root / "output" / "pdf").glob("*/*.pdf"))
+    pdfs = sample_pdfs(root / "output")
     assert [p.name for p in pdfs] == ["PSY-0102-v1.pdf"]
     assert b"root:x:0:0" not in pdfs[0].read_bytes()
     assert list(PdfReader(pdfs[0]).attachments) == ["psy-0102.yaml"]
@@ -102,7 +102,8 @@ def test_web_page_is_self_contained(built: Path) -> None:
     urls = re.findall(r'(?:src|href)="([^"]+)"', page) + re.findall(r'url\("([^"]+)"\)', page)
     assert urls
     for url in urls:
-        assert url.startswith(("data:", "tel:", "mailto:", "https://", "#")), url
+        # assets are inlined; the only file links go to the catalogue beside the page
+        assert url.startswith(("data:", "tel:", "mailto:", "https://", "#", "index.html")), url
 
 
 def test_ordinary_web_links_stay_links(runner, make_project) -> None:
