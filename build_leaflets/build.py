@@ -9,7 +9,7 @@ status still reports the failure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from build_leaflets import (
     markup,
     pack,
     pdf,
+    produce,
     publish,
     readability,
     render,
@@ -59,6 +60,14 @@ class Done:
     @property
     def written(self) -> list[str]:
         return [f.path for f in self.files if f.outcome is Outcome.WRITTEN]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A leaflet that could not be built, and why."""
+
+    reference: str
+    message: str
 
 
 @dataclass
@@ -111,11 +120,15 @@ def build(
     page_size: str | None = None,
     drafts: bool = False,
     large_print: bool = False,
+    jobs: int = 1,
+    on_done: Callable[[Done | Failed, int, int], None] | None = None,
 ) -> Result:
     """Build the chosen leaflets (default: all) into `out` (default: the project's output/).
 
     Every published leaflet gets its archival PDF, a print-ready PDF (unless the site turns
-    them off) and, with `large_print` or the site's setting, a large-print PDF.
+    them off) and, with `large_print` or the site's setting, a large-print PDF. PDFs are laid
+    out by `jobs` processes; `on_done(outcome, number, total)` hears of each leaflet as it is
+    finished, in order.
     """
     sources = load_all(project)
     chosen = _select(sources, references)
@@ -129,22 +142,41 @@ def build(
         variants.append(LARGE_PRINT)
     plans = publish.plan(chosen, register, layout, drafts=drafts, variants=variants)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
+    work = [
+        [
+            produce.Job(item.source, step.variant, item.draft, page_size)
+            for step in item.steps
+            if step.action in (Action.PUBLISH, Action.RESTORE, Action.DRAFT)
+        ]
+        for item in plans
+    ]
+    documents = produce.lay_out_all(project, [job for group in work for job in group], jobs)
+
+    result = Result(sources=sources)
+    try:
+        for number, (item, group) in enumerate(zip(plans, work, strict=True), start=1):
+            made = [next(documents) for _job in group]
+            leaflet = item.source.leaflet
+            try:
+                files, rows = _carry_out(project, item, layout, layout_sha, made)
+            except LeafletError as error:
+                failed = Failed(leaflet.reference, error.format_message())
+                result.failures[leaflet.reference] = failed.message
+                if on_done:
+                    on_done(failed, number, len(plans))
+                continue
+            done = Done(leaflet.reference, leaflet.version, _summary(item, files), files)
+            result.done.append(done)
+            result.registered.extend(rows)
+            if on_done:
+                on_done(done, number, len(plans))
+    finally:
+        documents.close()  # stops the workers at once if we leave early (Ctrl-C)
+        if result.registered:  # what was published is recorded, even after an interruption
+            register = register.with_rows(result.registered)
+            publish.write_atomic(register.path, register.to_csv())
 
     today = dt.date.today()
-    result = Result(sources=sources)
-    for item in plans:
-        leaflet = item.source.leaflet
-        try:
-            files, rows = _carry_out(project, item, layout, layout_sha, page_size)
-        except LeafletError as error:
-            result.failures[leaflet.reference] = error.format_message()
-            continue
-        result.done.append(Done(leaflet.reference, leaflet.version, _summary(item, files), files))
-        result.registered.extend(rows)
-
-    if result.registered:
-        register = register.with_rows(result.registered)
-        publish.write_atomic(register.path, register.to_csv())
     index = render.render_index(_catalogue(project, sources, register, layout), project, today)
     result.pages = [
         _page(project, layout.register_json(), register.to_json()),
@@ -201,9 +233,9 @@ def _carry_out(
     item: publish.Plan,
     layout: publish.Layout,
     layout_sha: str,
-    page_size: str | None,
+    made: list[bytes | LeafletError],
 ) -> tuple[list[Written], list[Row]]:
-    """Make one leaflet's files: its web page, then each PDF that is not up to date."""
+    """Publish one leaflet's files: its web page, then each PDF that was laid out for it."""
     source, leaflet = item.source, item.source.leaflet
     html_path = layout.html(leaflet, item.draft)
     stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
@@ -214,6 +246,7 @@ def _carry_out(
         files = [_page(project, html_path, page.encode())]
 
     rows: list[Row] = []
+    documents = iter(made)
     for step in item.steps:
         shown = project.relative(step.path)
         if step.action is Action.UP_TO_DATE:
@@ -225,11 +258,9 @@ def _carry_out(
                 "it was published). It was left as it is; run `build-leaflets verify` and "
                 "restore the file from your archive."
             )
-        if step.variant == PRINT:
-            document = lay_out_print(project, source, project.site.printers[project.site.printer])
-        else:
-            large = step.variant == LARGE_PRINT
-            document = _lay_out(project, source, page_size, draft=item.draft, large=large)
+        document = next(documents)
+        if isinstance(document, LeafletError):
+            raise document
         pdf_sha = publish.sha256_bytes(document)
         if step.action is Action.RESTORE:
             assert step.row is not None
@@ -268,62 +299,6 @@ def _row(
         tool_version=pdf.tool_versions(),
         published=dt.date.today().isoformat(),
     )
-
-
-def _fields(source: Source, *, draft: bool = False) -> pdf.PdfFields:
-    leaflet = source.leaflet
-    return pdf.PdfFields(
-        reference=leaflet.reference,
-        version=leaflet.version,
-        last_updated=leaflet.last_updated.isoformat(),
-        archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
-        source_sha256=source.sha256,
-        status="draft" if draft else leaflet.status,
-    )
-
-
-def _lay_out(
-    project: Project, source: Source, page_size: str | None, *, draft: bool, large: bool = False
-) -> bytes:
-    """The archival PDF (or its large-print twin): PDF/A-3a and PDF/UA-1, tagged for screen
-    readers, with the YAML source embedded."""
-    leaflet = source.leaflet
-    printable = render.render_html(
-        leaflet,
-        project,
-        media="print",
-        page_size="A4" if large else page_size,
-        draft=draft,
-        large_print=project.site.large_print_pt if large else None,
-    )
-    return pdf.write_pdf(
-        printable,
-        name=source.display,
-        base=project.layouts,
-        allowed=_allowed(project),
-        fields=_fields(source, draft=draft),
-        source=pdf.SourceFile(source.path.name, source.data, leaflet.last_updated),
-    )
-
-
-def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
-    """The print-shop PDF for one printer profile: PDF/X, CMYK, trim, bleed and crop marks."""
-    printable = render.render_html(source.leaflet, project, media="print", printer=printer)
-    return pdf.write_pdf(
-        printable,
-        name=source.display,
-        base=project.layouts,
-        allowed=_allowed(project),
-        fields=_fields(source),
-        variant=printer.pdfx,
-        prepress=pdf.Prepress(
-            printer.bleed_mm, printer.marks, source.sha256[:32], printer.output_condition
-        ),
-    )
-
-
-def _allowed(project: Project) -> list[Path]:
-    return [project.layouts, project.leaflets, render.installed_fonts().files_dir]
 
 
 def _mismatch(shown: str, row: Row, layout_sha: str) -> str:
@@ -444,9 +419,10 @@ def _print_pdf(
     leaflet = source.leaflet
     row = register.find(leaflet.reference, leaflet.version, PRINT)
     if name != project.site.printer or row is None:
-        return lay_out_print(project, source, printer)
+        return produce.lay_out_print(project, source, printer)
     path = layout.out / row.file
-    data = path.read_bytes() if path.is_file() else lay_out_print(project, source, printer)
+    exists = path.is_file()
+    data = path.read_bytes() if exists else produce.lay_out_print(project, source, printer)
     if publish.sha256_bytes(data) != row.pdf_sha256:
         raise LeafletError(
             f"{project.relative(path)}: does not match the publication register; run "

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,12 +53,21 @@ def cli() -> None:
     help="Also write the large-print PDF (A4, 16 pt text; large_print in pyproject.toml "
     "makes it the default).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of CPUs",
+    help="How many PDFs to lay out at once, in separate processes.",
+)
 def build_command(
     references: tuple[str, ...],
     out: Path | None,
     page_size: str | None,
     draft: bool,
     large_print: bool,
+    jobs: int,
 ) -> None:
     """Check every leaflet, then write its web page and PDF.
 
@@ -77,6 +89,7 @@ def build_command(
     the site's (--page-size) is named with the size, e.g. PSY-0101-v1-A5.pdf.
     """
     project = _project()
+    report = _Progress()
     result = build.build(
         project,
         references,
@@ -84,12 +97,11 @@ def build_command(
         page_size=page_size.upper() if page_size else None,
         drafts=draft,
         large_print=large_print,
+        jobs=jobs,
+        on_done=report,
     )
-    for done in result.done:
-        click.echo(f"{done.reference} v{done.version}: {done.summary}")
+    report.finish()
     _warn_about_review_dates(project, result.sources)
-    for reference, message in result.failures.items():
-        click.echo(f"{reference}: failed: {message}", err=True)
     if result.registered:
         click.echo(f"Registered {len(result.registered)} new PDF(s) in leaflets/register.csv")
     total = len(result.done) + len(result.failures)
@@ -286,6 +298,34 @@ def schema_command() -> None:
     each leaflet: # yaml-language-server: $schema=../leaflet.schema.json
     """
     click.echo(json.dumps(model.json_schema(), indent=2, sort_keys=False))
+
+
+class _Progress:
+    """Each leaflet as it is finished: a line per leaflet in logs and short builds, a progress
+    bar on a terminal for longer ones (with failures still printed in full at the end)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.failures: list[build.Failed] = []
+
+    def __call__(self, outcome: build.Done | build.Failed, number: int, total: int) -> None:
+        if self.bar is None and total > 5 and sys.stdout.isatty() and not os.environ.get("CI"):
+            self.bar = click.progressbar(length=total, label="Building", show_pos=True)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(1)
+            if isinstance(outcome, build.Failed):
+                self.failures.append(outcome)
+        elif isinstance(outcome, build.Failed):
+            click.echo(f"{outcome.reference}: failed: {outcome.message}", err=True)
+        else:
+            click.echo(f"{outcome.reference} v{outcome.version}: {outcome.summary}")
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        for failed in self.failures:
+            click.echo(f"{failed.reference}: failed: {failed.message}", err=True)
 
 
 def _warn_about_review_dates(project: Project, sources: list[Source]) -> None:

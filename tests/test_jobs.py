@@ -1,0 +1,75 @@
+"""Parallel builds: the same files, whatever the number of workers; Ctrl-C stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from build_leaflets.cli import cli
+from tests.conftest import SAMPLES, tree
+
+
+def test_two_workers_give_the_same_files_and_messages(runner, make_project) -> None:
+    root = make_project(*SAMPLES)
+    one = runner.invoke(cli, ["build", "--jobs", "1", "--out", "one"])
+    two = runner.invoke(cli, ["build", "--jobs", "2", "--out", "two"])
+    assert one.exit_code == two.exit_code == 0, one.output + two.output
+    assert tree(root / "one") == tree(root / "two")
+    # the second build restores what the first registered; the leaflets come in the same order
+    first = [line.split(":")[0] for line in one.output.splitlines() if " v1: " in line]
+    second = [line.split(":")[0] for line in two.output.splitlines() if " v1: restored " in line]
+    assert first == second == [f"PSY-010{n} v1" for n in range(1, 5)]
+
+
+def test_a_failing_leaflet_does_not_stop_the_others_in_parallel(runner, make_project) -> None:
+    root = make_project(*SAMPLES[:3])
+    template = root / "layouts" / "leaflet.html.j2"
+    template.write_text(
+        template.read_text().replace(
+            "</head>",
+            '{% if leaflet.reference == "PSY-0102" %}<img src="file:///etc/hostname">{% endif %}'
+            "</head>",
+        )
+    )
+    result = runner.invoke(cli, ["build", "--jobs", "2"])
+    assert result.exit_code == 1
+    assert "PSY-0102: failed: leaflets/psy-0102.yaml: refused to read file:///etc/hostname" in (
+        result.output
+    )
+    assert (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").is_file()
+    assert (root / "output/pdf/PSY-0103/PSY-0103-v1.pdf").is_file()
+    assert not (root / "output/pdf/PSY-0102").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_no_partial_file(make_project) -> None:
+    root = make_project(*SAMPLES)
+    for copy in range(5, 12):  # enough leaflets that the build is still running when stopped
+        text = SAMPLES[copy % 4].read_text().replace("PSY-010", f"PSY-02{copy:02d}-")
+        (root / "leaflets" / f"psy-02{copy:02d}-{copy % 4 + 1}.yaml").write_text(text)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "build_leaflets", "build", "--jobs", "2"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "true"},
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # one leaflet done: the pool is busy with the rest
+    assert first, process.stderr.read() if process.stderr else ""
+    process.send_signal(signal.SIGINT)
+    try:
+        _out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the build did not stop within 60 s of Ctrl-C") from None
+    assert process.returncode != 0
+    assert "Traceback" not in err
+    leftovers = [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    for pdf in (root / "output").rglob("*.pdf"):
+        assert pdf.read_bytes().rstrip().endswith(b"%%EOF"), f"{pdf} is incomplete"
+    time.sleep(0)  # nothing else to wait for: the process has exited
