@@ -448,32 +448,31 @@ def _guarded_fetcher_class() -> type[Any]:
 @functools.cache
 def tool_versions() -> str:
     """The versions that decide a PDF's bytes, recorded in the register beside each PDF, so a
-    rebuild that differs can say what changed."""
+    rebuild that differs can say what changed. Read without importing WeasyPrint (the parent
+    process of a parallel build never needs it)."""
     import ctypes  # noqa: PLC0415
     import ctypes.util  # noqa: PLC0415
     from importlib.metadata import version  # noqa: PLC0415
 
-    import weasyprint  # noqa: PLC0415
-    from weasyprint.text.ffi import pango  # noqa: PLC0415
-
     from build_leaflets import __version__  # noqa: PLC0415
 
-    number = pango.pango_version()
-    harfbuzz = "unknown"
-    library = ctypes.util.find_library("harfbuzz")
-    if library:
-        function = ctypes.CDLL(library).hb_version_string
-        function.restype = ctypes.c_char_p
-        harfbuzz = function().decode()
+    def library(name: str, function: str) -> str:
+        found = ctypes.util.find_library(name)
+        if not found:
+            return "missing"
+        call = getattr(ctypes.CDLL(found), function)
+        call.restype = ctypes.c_char_p
+        return call().decode()
+
     subsetter = "hb-subset" if ctypes.util.find_library("harfbuzz-subset") else "fontTools"
     return "; ".join(
         (
             f"build_leaflets {__version__}",
-            f"WeasyPrint {weasyprint.__version__}",
+            f"WeasyPrint {version('weasyprint')}",
             f"pydyf {version('pydyf')}",
             f"fontTools {version('fonttools')}",
             f"font {version('fontpkg-atkinson-hyperlegible')}",
-            f"Pango {number // 10000}.{number // 100 % 100}.{number % 100}",
-            f"HarfBuzz {harfbuzz} ({subsetter})",
+            f"Pango {library('pango-1.0', 'pango_version_string')}",
+            f"HarfBuzz {library('harfbuzz', 'hb_version_string')} ({subsetter})",
         )
     )
