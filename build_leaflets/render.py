@@ -213,7 +213,12 @@ def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -
             states=[(s, sum(e.state == s for e in rows)) for s in states],
             fonts=_font_faces(inline=True),
             font_family=installed_fonts().family,
-            stylesheet=Markup((project.layouts / STYLESHEET).read_text(encoding="utf-8")),
+            stylesheet=Markup(
+                "\n".join(
+                    (project.layouts / name).read_text(encoding="utf-8")
+                    for name in (STYLESHEET, CATALOGUE_STYLESHEET)
+                )
+            ),
         )
     except jinja2.TemplateError as error:
         raise LeafletError(f"{INDEX_TEMPLATE}: layout error: {error.message}") from None

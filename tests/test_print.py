@@ -68,6 +68,18 @@ def test_print_pdf_has_a5_trim_3mm_bleed_and_marks_outside(built: Path) -> None:
                 assert float(media.left) <= x <= float(media.right)
 
 
+def test_colour_band_runs_into_the_bleed(built: Path) -> None:
+    """Page 1 of each print PDF paints a blue band wider than the trim (it bleeds)."""
+    for pdf in _print_pdfs(built):
+        content = PdfReader(pdf).pages[0].get_contents().get_data().decode("latin1")
+        assert "1 0.5 0 0 scn" in content  # NHS blue in CMYK
+        trim_width_px = A5[0] / 0.75  # content is drawn in CSS pixels
+        rectangles = re.findall(r"(-?[\d.]+) (-?[\d.]+) ([\d.]+) ([\d.]+) re\n", content)
+        assert any(
+            float(x) < 0 and float(width) > trim_width_px for x, _y, width, _h in rectangles
+        ), f"{pdf.name}: no band into the bleed"
+
+
 def test_print_pdf_fonts_embedded_and_no_links(built: Path) -> None:
     for pdf in _print_pdfs(built):
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
