@@ -123,12 +123,14 @@ def write_pdf(
     source: SourceFile | None = None,
     variant: str | None = ARCHIVAL_VARIANT,
     prepress: Prepress | None = None,
+    font_css: str = "",
 ) -> bytes:
     """Lay out `html` and return the PDF's bytes.
 
     `base` is the folder relative URLs start from; `allowed` are the only folders files may be
     read from. Anything else the page asks for is refused, and the leaflet `name` fails.
-    The archival variant is PDF/A-3b, with `source` embedded as its Source attachment.
+    The archival variant is PDF/A-3a and PDF/UA-1, with `source` embedded as its Source
+    attachment. `font_css` holds @font-face rules, parsed once per process and reused.
     """
     import weasyprint  # noqa: PLC0415  (lazy: see the module docstring)
 
@@ -155,6 +157,7 @@ def write_pdf(
         pdf = weasyprint.HTML(
             string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
         ).write_pdf(
+            stylesheets=[_font_stylesheet(font_css, tuple(allowed))] if font_css else None,
             font_config=_font_config(),
             finisher=functools.partial(
                 _finish, fields=fields, prepress=prepress, accessible=variant == ARCHIVAL_VARIANT
@@ -397,6 +400,15 @@ def _font_config() -> FontConfiguration:
     # Released before the interpreter tears down the C libraries it needs to clean up.
     atexit.register(_font_config.cache_clear)
     return FontConfiguration()
+
+
+@functools.cache
+def _font_stylesheet(css: str, allowed: tuple[Path, ...]) -> Any:
+    """The @font-face rules, parsed and their fonts loaded once for all documents."""
+    import weasyprint  # noqa: PLC0415
+
+    fetcher = _guarded_fetcher_class()(allowed)
+    return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=_font_config())
 
 
 @contextmanager

@@ -78,6 +78,7 @@ def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
         allowed=_allowed(project),
         fields=_fields(source),
         variant=printer.pdfx,
+        font_css=render.font_css(),
         prepress=pdf.Prepress(
             printer.bleed_mm, printer.marks, source.sha256[:32], printer.output_condition
         ),
@@ -105,6 +106,7 @@ def _lay_out_archival(
         allowed=_allowed(project),
         fields=_fields(source, draft=draft),
         source=pdf.SourceFile(source.path.name, source.data, leaflet.last_updated),
+        font_css=render.font_css(),
     )
 
 

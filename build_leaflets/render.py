@@ -187,6 +187,17 @@ def _font_faces(inline: bool) -> list[dict[str, str]]:
     ]
 
 
+@functools.cache
+def font_css() -> str:
+    """@font-face rules for the installed font files, for the PDF stage to parse once per
+    process instead of once per document (a fifth of the layout time)."""
+    return "\n".join(
+        f'@font-face {{ font-family: "{installed_fonts().family}"; font-weight: {f["weight"]}; '
+        f'font-style: {f["style"]}; src: url("{f["url"]}"); }}'
+        for f in _font_faces(inline=False)
+    )
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     """One row of the catalogue: a leaflet, its state on the build day, and its files (paths
