@@ -76,6 +76,8 @@ def make_project(folder: Path, count: int, seed: int = 7) -> Path:
         text = re.sub(r"^title: (.*)$", rf"title: \1 ({number})", text, count=1, flags=re.M)
         for key in chance.sample(OPTIONAL, k=chance.randint(0, 3)):  # 2 to 4 pages
             text = _drop_section(text, key)
+        # Every leaflet's text is its own, so no cache gets a free ride on repeated bodies.
+        text = re.sub(r"^(    \S.*\.)$", rf"\1 See note {number}.", text, flags=re.M)
         (leaflets / f"{reference.lower()}.yaml").write_text(text)
     return folder
 

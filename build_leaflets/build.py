@@ -27,7 +27,7 @@ from build_leaflets import (
 )
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
-from build_leaflets.load import Source, load_all
+from build_leaflets.load import Memo, Source, load_all
 from build_leaflets.publish import Action, Outcome
 from build_leaflets.register import (
     ARCHIVAL,
@@ -130,11 +130,12 @@ def build(
     out by `jobs` processes; `on_done(outcome, number, total)` hears of each leaflet as it is
     finished, in order.
     """
-    sources = load_all(project)
-    chosen = _select(sources, references)
-    register = register_of(project)
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
+    memo = _memo(project, layout)
+    sources = load_all(project, memo=memo)
+    chosen = _select(sources, references)
+    register = register_of(project)
     variants = [ARCHIVAL]
     if project.site.print_files:
         variants.append(PRINT)
@@ -182,7 +183,15 @@ def build(
         _page(project, layout.register_json(), register.to_json()),
         _page(project, layout.index(), index.encode()),
     ]
+    publish.publish_page(layout.memo(), memo.to_json())
     return result
+
+
+def _memo(project: Project, layout: publish.Layout) -> Memo:
+    """The memo of files checked by earlier builds into this output folder."""
+    key = f"{__version__} {project.site.model_dump_json()}"
+    path = layout.memo()
+    return Memo.read(path.read_bytes() if path.is_file() else None, key)
 
 
 def _catalogue(

@@ -7,7 +7,8 @@ Raw HTML is never passed through; links and images are limited to what is safe t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -46,7 +47,7 @@ def body_problems(body: str, images_dir: Path) -> list[BodyProblem]:
     """Everything in one body that would be unsafe, broken or refused when rendered."""
     problems: list[BodyProblem] = []
     html_lines: set[int] = set()
-    for token, line in _walk(_WITH_HTML.parse(body)):
+    for token, line in _walk(_checked_tokens(body)):
         if token.type in ("html_block", "html_inline"):
             if line in html_lines:
                 continue  # one report per line: "<b>x</b>" is one mistake, not two
@@ -98,7 +99,7 @@ def image_sources(body: str) -> list[str]:
 def plain_text(body: str) -> str:
     """The words of a body without markup, one block per line (for summaries and measures)."""
     lines: list[str] = []
-    for token in _MARKDOWN.parse(body):
+    for token in _checked_tokens(body):  # raw HTML has no text children, so it drops out
         if token.type == "inline":
             words = [
                 " " if child.type in ("softbreak", "hardbreak") else child.content
@@ -109,7 +110,14 @@ def plain_text(body: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _walk(tokens: list[Token]) -> Iterator[tuple[Token, int]]:
+@functools.lru_cache(maxsize=256)
+def _checked_tokens(body: str) -> tuple[Token, ...]:
+    """A body parsed once for checking and measuring (raw HTML recognised, to be reported);
+    the cache lets `check` measure readability without parsing every body again."""
+    return tuple(_WITH_HTML.parse(body))
+
+
+def _walk(tokens: Iterable[Token]) -> Iterator[tuple[Token, int]]:
     """Every token, inline children included, with the body line it starts on."""
     for token in tokens:
         line = token.map[0] if token.map else 0

@@ -74,6 +74,9 @@ class Layout:
     def register_json(self) -> Path:
         return self.out / "register.json"
 
+    def memo(self) -> Path:
+        return self.out / ".cache" / "checked.json"
+
 
 @dataclass(frozen=True)
 class Step:

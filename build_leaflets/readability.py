@@ -243,6 +243,7 @@ _HYPHENS = re.compile(r"[-\u2010\u2011]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
+@functools.lru_cache(maxsize=65536)  # a catalogue's vocabulary repeats: count each word once
 def count_syllables(word: str) -> int:
     """Syllables in one word: the larger of pyphen's count and a vowel-group count, at least 1.
 

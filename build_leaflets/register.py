@@ -9,6 +9,7 @@ its history lives in git beside the leaflets.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable
@@ -56,23 +57,38 @@ class Register:
     rows: tuple[Row, ...]
 
     def find(self, reference: str, version: int, variant: str = ARCHIVAL) -> Row | None:
-        for row in self.rows:
-            if (row.reference.lower(), row.version, row.variant) == (
-                reference.lower(),
-                version,
-                variant,
-            ):
-                return row
-        return None
+        return self._by_version.get((reference.lower(), version, variant))
 
     def latest(self, reference: str, variant: str = ARCHIVAL) -> Row | None:
         """The highest published version of a leaflet, if any."""
-        found = [r for r in self.rows if r.reference.lower() == reference.lower()]
-        found = [r for r in found if r.variant == variant]
-        return max(found, key=lambda row: row.version) if found else None
+        return self._latest.get((reference.lower(), variant))
 
     def by_file(self, file: str) -> Row | None:
-        return next((row for row in self.rows if row.file == file), None)
+        return self._by_file.get(file)
+
+    @functools.cached_property
+    def _by_version(self) -> dict[tuple[str, int, str], Row]:
+        """Look-ups by key, so a catalogue of thousands is not scanned once per leaflet."""
+        index: dict[tuple[str, int, str], Row] = {}
+        for row in self.rows:
+            index.setdefault((row.reference.lower(), row.version, row.variant), row)
+        return index
+
+    @functools.cached_property
+    def _latest(self) -> dict[tuple[str, str], Row]:
+        index: dict[tuple[str, str], Row] = {}
+        for row in self.rows:
+            key = (row.reference.lower(), row.variant)
+            if key not in index or row.version > index[key].version:
+                index[key] = row
+        return index
+
+    @functools.cached_property
+    def _by_file(self) -> dict[str, Row]:
+        index: dict[str, Row] = {}
+        for row in self.rows:
+            index.setdefault(row.file, row)
+        return index
 
     def with_rows(self, new: Iterable[Row]) -> Register:
         return Register(self.path, (*self.rows, *new))

@@ -17,7 +17,7 @@ BAD = DATA / "bad"
 
 # One defect per file; the whole message is asserted, so a vague message fails the test.
 EXPECTED = {
-    "syntax_error": "4:7: YAML syntax error: expected ',' or ']', but got ':' (while parsing a "
+    "syntax_error": "4:7: YAML syntax error: did not find expected ',' or ']' (while parsing a "
     "flow sequence that starts at line 3, column 8; if that is meant as text, put it in quotes)",
     "missing_section": "1:1: who: required section is missing: add 'who: |' followed by the "
     'text that answers "Who is it for?"',
@@ -202,3 +202,11 @@ def test_python_dash_m_runs_the_command_line() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("build-leaflets, version ")
+
+
+def test_tabs_are_explained(runner, make_project) -> None:
+    make_project(("tabs.yaml", "reference: TST-0001\n\tversion: 1\n"))
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("leaflets/tabs.yaml:2:1: YAML syntax error: ")
+    assert result.output.splitlines()[0].endswith("; indent with spaces, not tabs")

@@ -167,7 +167,10 @@ def test_a_broken_edit_is_shown_on_every_page_until_it_is_fixed(start_preview):
     preview = start_preview(PSY_0101)
     source = preview.root / "leaflets" / PSY_0101.name
     good = source.read_text()
-    message = "leaflets/psy-0101.yaml:2:20: YAML syntax error: mapping values are not allowed here"
+    message = (
+        "leaflets/psy-0101.yaml:2:20: YAML syntax error: mapping values are not allowed in "
+        "this context"
+    )
 
     source.write_text(good.replace("reference: PSY-0101", "reference: PSY-0101: oops"))
 
