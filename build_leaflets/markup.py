@@ -77,21 +77,29 @@ def to_html(body: str, image_url: dict[str, str] | None = None) -> str:
 
     `image_url` maps each image source as written to the URL the page should use.
     """
+    return _to_html(body, tuple(sorted((image_url or {}).items())))
+
+
+@functools.lru_cache(maxsize=256)  # a leaflet's web page and its PDFs share their bodies
+def _to_html(body: str, image_url: tuple[tuple[str, str], ...]) -> str:
+    urls = dict(image_url)
     tokens = _MARKDOWN.parse(body)
     for token, _line in _walk(tokens):
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
-        elif token.type == "image" and image_url is not None:
+        elif token.type == "image":
             src = str(token.attrGet("src") or "")
-            token.attrSet("src", image_url.get(src, src))
+            token.attrSet("src", urls.get(src, src))
     return _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
 
 
 def image_sources(body: str) -> list[str]:
     """The image sources a body uses, as written."""
+    if "![" not in body:  # the common case, without parsing
+        return []
     return [
         str(token.attrGet("src") or "")
-        for token, _line in _walk(_MARKDOWN.parse(body))
+        for token, _line in _walk(_checked_tokens(body))
         if token.type == "image"
     ]
 
