@@ -17,7 +17,6 @@ from build_leaflets import (
     __version__,
     audit,
     impose,
-    markup,
     pack,
     pdf,
     produce,
@@ -90,9 +89,9 @@ class Result:
         return sum(any(p.endswith(".pdf") for p in d.written) for d in self.done)
 
 
-def check(project: Project, paths: Sequence[Path] = ()) -> list[Source]:
+def check(project: Project, paths: Sequence[Path] = (), jobs: int = 1) -> list[Source]:
     """Load and check leaflets, writing nothing; raises with every problem found."""
-    return load_all(project, paths)
+    return load_all(project, paths, workers=jobs)
 
 
 def readability_of(source: Source) -> readability.Readability:
@@ -100,11 +99,7 @@ def readability_of(source: Source) -> readability.Readability:
 
     Headings and list items count as sentences of their own, as the measures expect.
     """
-    leaflet = source.leaflet
-    blocks = [leaflet.title, leaflet.summary or ""]
-    for section in leaflet.sections():
-        blocks += [section.heading, markup.plain_text(section.body)]
-    return readability.measure("\n".join(block for block in blocks if block))
+    return readability.measure(source.reading_text)
 
 
 def register_of(project: Project) -> Register:
@@ -133,7 +128,7 @@ def build(
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
     memo = _memo(project, layout)
-    sources = load_all(project, memo=memo)
+    sources = load_all(project, memo=memo, workers=jobs)
     chosen = _select(sources, references)
     register = register_of(project)
     variants = [ARCHIVAL]

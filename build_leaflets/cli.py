@@ -119,7 +119,15 @@ def build_command(
 @click.option(
     "--strict", is_flag=True, help="Treat warnings (such as hard-to-read text) as failures."
 )
-def check_command(paths: tuple[Path, ...], strict: bool) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of CPUs",
+    help="Processes to check a large catalogue with (100 files or more).",
+)
+def check_command(paths: tuple[Path, ...], strict: bool, jobs: int) -> None:
     """Check leaflets for mistakes without writing anything.
 
     With no PATH every leaflet in leaflets/ is checked; give files or folders to check only
@@ -132,7 +140,7 @@ def check_command(paths: tuple[Path, ...], strict: bool) -> None:
     gets a warning; with --strict a warning fails the check.
     """
     project = _project()
-    sources = build.check(project, paths)
+    sources = build.check(project, paths, jobs)
     minimum = project.site.min_reading_ease
     warnings = 0
     for source in sources:

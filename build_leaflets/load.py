@@ -13,8 +13,11 @@ import difflib
 import functools
 import hashlib
 import json
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +67,16 @@ class Source:
     @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    @functools.cached_property
+    def reading_text(self) -> str:
+        """What a patient reads, as plain text: title, summary, headings and section text,
+        one block a line (headings and list items are sentences of their own)."""
+        leaflet = self.leaflet
+        blocks = [leaflet.title, leaflet.summary or ""]
+        for section in leaflet.sections():
+            blocks += [section.heading, markup.plain_text(section.body)]
+        return "\n".join(block for block in blocks if block)
 
     def value_place(self, field: str) -> tuple[int, int]:
         """Line and column of a field's value, for messages found after loading."""
@@ -118,6 +131,13 @@ class Memo:
             stored = {}
         return cls(key, stored.get("entries") if stored.get("key") == key else None)
 
+    def knows(self, path: Path) -> bool:
+        """Whether the file, as it is now, was checked before (read cheaply, no parsing)."""
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest() in self.entries
+        except OSError:
+            return False
+
     def recall(self, data: bytes) -> tuple[Leaflet, dict[Path_, Place]] | None:
         digest = hashlib.sha256(data).hexdigest()
         entry = self.entries.get(digest)
@@ -148,18 +168,24 @@ def _fields_of(place: Place) -> list[int]:
     return [getattr(place, field.name) for field in dataclasses.fields(Place)]
 
 
+#: Below this many files, starting worker processes costs more than it saves.
+PARALLEL_FROM = 100
+
+
 def load_all(
-    project: Project, paths: Sequence[Path] = (), memo: Memo | None = None
+    project: Project, paths: Sequence[Path] = (), memo: Memo | None = None, workers: int = 1
 ) -> list[Source]:
-    """Load and check every file; raise one error listing every problem in every file."""
+    """Load and check every file; raise one error listing every problem in every file.
+
+    A large catalogue is checked by `workers` processes (the files are independent).
+    """
     files = leaflet_files(project, paths)
     if not files:
         where = ", ".join(project.relative(p) for p in paths) or project.relative(project.leaflets)
         raise ProblemsFound([Problem(where, 0, 0, "", "no leaflet files (*.yaml) found")])
     sources: list[Source] = []
     problems: list[Problem] = []
-    for path in files:
-        source, found = load_file(project, path, memo)
+    for source, found in _load_files(project, files, memo, workers):
         problems.extend(found)
         if source is not None:
             sources.append(source)
@@ -175,6 +201,35 @@ def load_all(
             "nothing was written.",
         )
     return sources
+
+
+def _load_files(
+    project: Project, files: list[Path], memo: Memo | None, workers: int
+) -> Iterator[tuple[Source | None, list[Problem]]]:
+    """Each file's result, in order: here, or in worker processes for a large catalogue."""
+    pending = [p for p in files if memo is None or not memo.knows(p)]
+    if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
+        for path in files:
+            yield load_file(project, path, memo)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=context) as pool:
+        checked = dict(
+            zip(
+                pending,
+                pool.map(_load_one, [(project, p) for p in pending], chunksize=16),
+                strict=True,
+            )
+        )
+    for path in files:
+        yield checked[path] if path in checked else load_file(project, path, memo)
+
+
+def _load_one(job: tuple[Project, Path]) -> tuple[Source | None, list[Problem]]:
+    source, problems = load_file(*job)
+    if source is not None:
+        _ = source.reading_text  # made here, where the bodies are already parsed
+    return source, problems
 
 
 def load_file(

@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from build_leaflets.cli import cli
-from tests.conftest import SAMPLES, tree
+from build_leaflets.load import PARALLEL_FROM
+from tests.conftest import DATA, SAMPLES, tree
 
 
 def test_two_workers_give_the_same_files_and_messages(runner, make_project) -> None:
@@ -73,3 +75,27 @@ def test_ctrl_c_stops_cleanly_and_leaves_no_partial_file(make_project) -> None:
     for pdf in (root / "output").rglob("*.pdf"):
         assert pdf.read_bytes().rstrip().endswith(b"%%EOF"), f"{pdf} is incomplete"
     time.sleep(0)  # nothing else to wait for: the process has exited
+
+
+def test_large_catalogue_checked_in_parallel_reports_the_same(runner, make_project) -> None:
+    text = (DATA / "minimal.yaml").read_text()
+    files = [
+        (f"tst-{n:04d}.yaml", text.replace("TST-0001", f"TST-{n:04d}"))
+        for n in range(PARALLEL_FROM + 5)
+    ]
+    files[7] = ("tst-0007.yaml", files[7][1].replace("version: 1", "version: seven"))
+    files[60] = ("tst-0060.yaml", files[60][1].replace("title:", "titel:"))
+    make_project(*files)
+    serial = runner.invoke(cli, ["check", "--jobs", "1"])
+    parallel = runner.invoke(cli, ["check", "--jobs", "2"])
+    assert serial.exit_code == parallel.exit_code == 1
+    assert parallel.output == serial.output
+    assert parallel.output.splitlines()[0].startswith("leaflets/tst-0007.yaml:2:10: version:")
+    # with the two mistakes mended, every leaflet is measured, in order
+    root = Path.cwd()
+    (root / "leaflets" / "tst-0007.yaml").write_text(files[6][1].replace("TST-0006", "TST-0007"))
+    (root / "leaflets" / "tst-0060.yaml").write_text(files[59][1].replace("TST-0059", "TST-0060"))
+    good = runner.invoke(cli, ["check", "--jobs", "2"])
+    assert good.exit_code == 0, good.output
+    measured = [line.split(":")[0] for line in good.output.splitlines() if "reading ease" in line]
+    assert measured == [f"leaflets/tst-{n:04d}.yaml" for n in range(PARALLEL_FROM + 5)]
