@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,17 @@ from build_leaflets.config import Project, load_project
 from build_leaflets.load import Source
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
+
+
+def _jobs_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="the number of CPUs",
+        help=help_text,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,14 +65,7 @@ def cli() -> None:
     help="Also write the large-print PDF (A4, 16 pt text; large_print in pyproject.toml "
     "makes it the default).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="the number of CPUs",
-    help="How many PDFs to lay out at once, in separate processes.",
-)
+@_jobs_option("How many PDFs to lay out at once, in separate processes.")
 def build_command(
     references: tuple[str, ...],
     out: Path | None,
@@ -119,14 +124,7 @@ def build_command(
 @click.option(
     "--strict", is_flag=True, help="Treat warnings (such as hard-to-read text) as failures."
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="the number of CPUs",
-    help="Processes to check a large catalogue with (100 files or more).",
-)
+@_jobs_option("Processes to check a large catalogue with (100 files or more).")
 def check_command(paths: tuple[Path, ...], strict: bool, jobs: int) -> None:
     """Check leaflets for mistakes without writing anything.
 
