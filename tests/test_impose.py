@@ -52,8 +52,8 @@ def make_pdf(
 ) -> bytes:
     """A print PDF of `pages` pages, each saying "Page N" and linking somewhere.
 
-    `variant` adds an output intent and XMP (PDF/A-3b here: there is no CMYK profile for
-    PDF/X on this machine) and PDF/X-style document information; `mixed` makes page 2 A4.
+    `variant` adds an output intent and XMP (PDF/A-3b, so the test needs no CMYK profile)
+    and PDF/X-style document information; `mixed` makes page 2 A4.
     """
     style = (
         f"@page {{ size: {size}; bleed: 3mm; marks: crop; margin: 15mm }}"
