@@ -227,14 +227,18 @@ def test_verify_names_a_flipped_byte(runner, samples_project, tmp_path, monkeypa
     assert "PSY-0101" not in result.output
 
 
+def _set_metadata(pdf: Path, key: str, value: str) -> None:
+    """Edit one document-information field, as someone tampering with a PDF would."""
+    writer = PdfWriter(clone_from=pdf)
+    writer.add_metadata({key: value})
+    with pdf.open("wb") as file:
+        writer.write(file)
+
+
 def test_verify_names_changed_metadata(runner, samples_project, tmp_path, monkeypatch) -> None:
     root = _copy_built(samples_project, tmp_path)
     monkeypatch.chdir(root)
-    target = root / "output/pdf/PSY-0104/PSY-0104-v1.pdf"
-    writer = PdfWriter(clone_from=target)
-    writer.add_metadata({"/LeafletArchiveDate": "2035-01-01"})
-    with target.open("wb") as file:
-        writer.write(file)
+    _set_metadata(root / "output/pdf/PSY-0104/PSY-0104-v1.pdf", "/LeafletArchiveDate", "2035-01-01")
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 1
     assert (
@@ -248,10 +252,7 @@ def test_verify_names_an_unregistered_pdf(runner, samples_project, tmp_path, mon
     monkeypatch.chdir(root)
     stray = root / "output/pdf/PSY-0101/PSY-0101-v7.pdf"
     stray.write_bytes((root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes())
-    writer = PdfWriter(clone_from=stray)
-    writer.add_metadata({"/LeafletVersion": "7"})
-    with stray.open("wb") as file:
-        writer.write(file)
+    _set_metadata(stray, "/LeafletVersion", "7")
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 1
     assert (
