@@ -9,13 +9,11 @@ are caught.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import json
 import multiprocessing
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,35 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from build_leaflets import markup
 from build_leaflets.config import Project
 from build_leaflets.errors import Problem, ProblemsFound
 from build_leaflets.model import (
     STANDARD_SECTIONS,
-    Change,
-    Contact,
-    ExtraSection,
     Leaflet,
-    Section,
     governance_problems,
 )
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a key and its value were written (1-based); `text_line` is the value's first
-    line of text (the line after `|` for a block of text)."""
-
-    line: int
-    column: int
-    value_line: int
-    value_column: int
-    text_line: int
-    text_column: int
+from build_leaflets.places import Path_, Place, join, pydantic_problems, split, value_place
 
 
 @dataclass(frozen=True)
@@ -80,7 +60,7 @@ class Source:
 
     def value_place(self, field: str) -> tuple[int, int]:
         """Line and column of a field's value, for messages found after loading."""
-        return _value_place(self.places, _split(field))
+        return value_place(self.places, split(field))
 
 
 # libyaml's parser when PyYAML has it (ten times faster on a large catalogue), with the same
@@ -261,15 +241,15 @@ def load_file(
     try:
         leaflet = Leaflet.model_validate(raw)
     except ValidationError as error:
-        problems.extend(_pydantic_problems(display, error, places))
+        problems.extend(pydantic_problems(display, error, places))
         return None, problems
 
     site = project.site
     leaflet = leaflet.with_defaults(site.review_months, site.contact)
     for name, message in governance_problems(leaflet):
         # A field that is missing is pointed at through the line that makes it needed.
-        where = _split(name) if _split(name) in places else ("status",)
-        line, col = _value_place(places, where)
+        where = split(name) if split(name) in places else ("status",)
+        line, col = value_place(places, where)
         problems.append(Problem(display, line, col, name, message))
     if problems:
         return None, problems
@@ -306,7 +286,7 @@ def _index(
             if key in first_seen and key != "<<":
                 duplicates.append(
                     (
-                        _join((*path, key)),
+                        join((*path, key)),
                         line,
                         column,
                         f"is written twice (first on line {first_seen[key]}); YAML would keep "
@@ -363,8 +343,8 @@ def _duplicate_references(sources: Iterable[Source]) -> list[Problem]:
         slug = source.leaflet.slug
         if slug in seen:
             first = seen[slug]
-            line, col = _value_place(source.places, ("reference",))
-            first_line, _ = _value_place(first.places, ("reference",))
+            line, col = value_place(source.places, ("reference",))
+            first_line, _ = value_place(first.places, ("reference",))
             problems.append(
                 Problem(
                     source.display,
@@ -391,7 +371,7 @@ def _body_problems(
         for found in markup.body_problems(body, images_dir):
             line = (where.text_line if where else 0) + found.line
             column = where.text_column if where else 0
-            problems.append(Problem(display, line, column, _join(path), found.message))
+            problems.append(Problem(display, line, column, join(path), found.message))
     return problems
 
 
@@ -409,164 +389,6 @@ def _raw_bodies(raw: dict[str, Any]) -> list[tuple[Path_, str]]:
         if isinstance(extra, dict) and isinstance(extra.get("body"), str):
             bodies.append((("extra_sections", index, "body"), extra["body"]))
     return bodies
-
-
-# --- turning pydantic's errors into sentences a clinic administrator can act on -------------
-
-_EXAMPLES = {
-    "reference": "PSY-0042",
-    "version": "1",
-    "title": "Interpersonal psychotherapy",
-    "last_updated": "2026-10-01",
-    "heading": "Your question?",
-    "body": "|",
-    "summary": "One line",
-    "date": "2026-10-01",
-}
-_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-
-
-def _pydantic_problems(
-    display: str, error: ValidationError, places: dict[Path_, Place]
-) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc: Path_ = tuple(item["loc"])
-        kind = item["type"]
-        if kind == "missing":
-            line, col = _key_place(places, loc[:-1])
-            problems.append(Problem(display, line, col, _join(loc), _missing_message(loc)))
-            continue
-        known = _known_prefix(places, loc)
-        if kind == "extra_forbidden":
-            line, col = _key_place(places, loc)
-            problems.append(Problem(display, line, col, _join(loc), _unknown_message(loc)))
-            continue
-        line, col = _value_place(places, known)
-        message = _value_message(kind, known or loc, item.get("input"), item)
-        problems.append(Problem(display, line, col, _join(known or loc), message))
-    return problems
-
-
-def _missing_message(loc: Path_) -> str:
-    name = str(loc[-1])
-    if len(loc) == 1 and name in STANDARD_SECTIONS:
-        return (
-            f"required section is missing: add '{name}: |' followed by the text that answers "
-            f'"{STANDARD_SECTIONS[name]}"'
-        )
-    example = _EXAMPLES.get(name)
-    hint = f": add '{name}: {example}'" if example else ""
-    return f"required field is missing{hint}"
-
-
-def _unknown_message(loc: Path_) -> str:
-    name = str(loc[-1])
-    allowed = list(_model_at(loc[:-1]).model_fields)
-    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"unknown field; did you mean '{close[0]}'?"
-    return "unknown field; allowed here: " + ", ".join(allowed)
-
-
-def _value_message(kind: str, loc: Path_, value: Any, item: Any) -> str:
-    name = str(loc[-1])
-    got = _describe(value)
-    if value is None:
-        if len(loc) == 1 and name in STANDARD_SECTIONS:
-            return f'is empty; write the text that answers "{STANDARD_SECTIONS[name]}"'
-        return "is empty; write a value or remove the line"
-    if kind == "string_type":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return 'must be text, not a number; put quotes around it, e.g. "0113 496 0000"'
-        return f"must be text (found {got})"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, like 2 (found {got})"
-    if kind == "greater_than_equal":
-        return f"must be {item['ctx']['ge']} or more (found {got})"
-    if kind in (
-        "date_type",
-        "date_parsing",
-        "date_from_datetime_parsing",
-        "date_from_datetime_inexact",
-    ):
-        if isinstance(value, str) and _ISO_DATE.match(value):
-            return f"is not a real date (found {got}); check the day and month"
-        return f"must be a date written as YYYY-MM-DD, like 2026-10-01 (found {got})"
-    if kind == "string_pattern_mismatch":
-        if name == "reference":
-            return (
-                f"must be letters, digits and hyphens only, like PSY-0042 (found {got}); "
-                "it becomes part of file names"
-            )
-        return f"must be a language tag like en-GB or cy-GB (found {got})"
-    if kind == "string_too_short":
-        return "is empty; write some text or remove the line"
-    if kind == "literal_error":
-        return f"must be one of: {item['ctx']['expected'].replace(chr(39), '')} (found {got})"
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        if len(loc) == 1 and name in STANDARD_SECTIONS:
-            return f"must be text, or a mapping with 'heading' and 'body' (found {got})"
-        return f"must be a mapping of fields, one 'name: value' per line (found {got})"
-    if kind == "list_type":
-        return f"must be a list, one item per line starting with '- ' (found {got})"
-    return str(item["msg"])
-
-
-def _model_at(loc: Path_) -> type[BaseModel]:
-    """The model that describes the mapping at `loc`, to list the fields allowed there."""
-    names = [part for part in loc if isinstance(part, str)]
-    if not names:
-        return Leaflet
-    top = names[0]
-    if top == "contact":
-        return Contact
-    if top == "extra_sections":
-        return ExtraSection
-    if top == "changes":
-        return Change
-    if top in STANDARD_SECTIONS:
-        return Section
-    return Leaflet
-
-
-def _known_prefix(places: dict[Path_, Place], loc: Path_) -> Path_:
-    """The longest part of `loc` written in the file (a plain-text section has no `body`)."""
-    for end in range(len(loc), 0, -1):
-        if loc[:end] in places:
-            return loc[:end]
-    return loc
-
-
-def _key_place(places: dict[Path_, Place], loc: Path_) -> tuple[int, int]:
-    place = places.get(_known_prefix(places, loc)) if loc else None
-    return (place.line, place.column) if place else (1, 1)
-
-
-def _value_place(places: dict[Path_, Place], loc: Path_) -> tuple[int, int]:
-    place = places.get(_known_prefix(places, loc)) if loc else None
-    return (place.value_line, place.value_column) if place else (1, 1)
-
-
-def _join(loc: Path_) -> str:
-    return ".".join(str(part) for part in loc)
-
-
-def _split(name: str) -> Path_:
-    return tuple(int(part) if part.isdigit() else part for part in name.split("."))
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"{str(value).lower()}, a yes/no value"
-    if isinstance(value, str):
-        short = value if len(value) <= 40 else value[:37] + "..."
-        return repr(short)
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
 
 
 def _kind(value: Any) -> str:
