@@ -17,8 +17,16 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
-from build_leaflets.load import Source
-from build_leaflets.register import ARCHIVAL, Register, read_pdf
+from build_leaflets.load import Source, source_digest
+from build_leaflets.register import (
+    ARCHIVAL,
+    LARGE_PRINT,
+    PRINT,
+    PdfRecord,
+    Register,
+    Row,
+    read_pdf,
+)
 
 
 class State(Enum):
@@ -140,83 +148,123 @@ def pdfs_in(out: Path) -> list[Path]:
 
 def verify(
     pdfs: Sequence[Path],
-    out: Path,
     register: Register,
     sources: Sequence[Source],
     shown: dict[Path, str],
 ) -> list[Finding]:
-    """Check each PDF against its register row and the sources; every mismatch is a finding."""
+    """Check each PDF against its register row and the sources; every mismatch is a finding.
+
+    A PDF is identified by its SHA-256 first, so a genuine copy is recognised wherever it lies
+    and whatever it is called; only a PDF whose checksum the register does not know is matched
+    by the reference and version in its metadata, and then it has been changed.
+    """
     by_reference = {s.leaflet.slug: s for s in sources}
     findings: list[Finding] = []
     for path in pdfs:
         name = shown[path]
-        data = path.read_bytes()
+        if not path.is_file():
+            findings.append(Finding(name, "is not a file (a folder or a device?); give a PDF"))
+            continue
         try:
-            key = path.resolve().relative_to(out.resolve()).as_posix()
-        except ValueError:
-            key = ""
-        row = register.by_file(key) if key else None
-        try:
+            data = path.read_bytes()
             record = read_pdf(path, name)
-        except Exception as error:  # a damaged file is a finding, not a crash
-            findings.append(Finding(name, f"cannot be read as a PDF ({error})"))
+        except Exception as error:  # a damaged or crafted file is a finding, not a crash
+            findings.append(Finding(name, f"cannot be read as a PDF ({_short(error)})"))
             continue
-        info = record.info
+        row = register.by_pdf_sha256(hashlib.sha256(data).hexdigest())
         if row is None:
-            reference, version = info.get("LeafletReference", ""), info.get("LeafletVersion", "")
-            row = register.find(reference, int(version)) if version.isdigit() else None
-        if row is None:
-            findings.append(Finding(name, "is not in the publication register (unregistered PDF)"))
-            continue
-        if hashlib.sha256(data).hexdigest() != row.pdf_sha256:
+            row = _claimed_row(path, record, register)
+            if row is None:
+                findings.append(
+                    Finding(name, "is not in the publication register (unregistered PDF)")
+                )
+                continue
             findings.append(
                 Finding(
                     name,
-                    f"its SHA-256 differs from the register's for {row.reference} v{row.version}: "
-                    "the file was changed after publication",
+                    f"its SHA-256 differs from every registered file of {row.reference} "
+                    f"v{row.version} (it says it is the {row.variant} PDF): the file was "
+                    "changed after publication",
                 )
             )
-        expected = {
-            "LeafletReference": row.reference,
-            "LeafletVersion": str(row.version),
-            "LeafletLastUpdated": row.last_updated,
-            "LeafletArchiveDate": row.archive_date,
-            "LeafletSourceSHA256": row.source_sha256,
-        }
-        for key_name, value in expected.items():
-            if info.get(key_name) != value:
-                findings.append(
-                    Finding(
-                        name,
-                        f"metadata {key_name} is {info.get(key_name)!r}; the register says "
-                        f"{value!r}",
-                    )
-                )
-        if row.variant.startswith(ARCHIVAL):
-            embedded = [d for n, d in record.attachments.items() if n.endswith((".yaml", ".yml"))]
-            if not embedded:
-                findings.append(Finding(name, "has no embedded YAML source"))
-            elif hashlib.sha256(embedded[0]).hexdigest() != row.source_sha256:
-                findings.append(
-                    Finding(name, "its embedded source does not hash to the registered value")
-                )
+        findings += [Finding(name, message) for message in _metadata_findings(record, row)]
+        findings += [Finding(name, message) for message in _source_findings(record, row)]
         source = by_reference.get(row.reference.lower())
         if source is not None and source.leaflet.version == row.version:
-            if source.sha256 != row.source_sha256:
-                findings.append(
-                    Finding(
-                        name,
-                        f"{source.display} was edited after v{row.version} was published; "
-                        "raise its version and last_updated",
-                    )
-                )
-            archive = source.leaflet.archive_date
-            dates = (
-                source.leaflet.last_updated.isoformat(),
-                archive.isoformat() if archive else "",
-            )
-            if dates != (row.last_updated, row.archive_date):
-                findings.append(
-                    Finding(name, f"dates differ from {source.display}: {dates} vs register")
-                )
+            findings += [Finding(name, message) for message in _sync_findings(source, row)]
+    return findings
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).splitlines()[0][:120] if str(error) else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _claimed_row(path: Path, record: PdfRecord, register: Register) -> Row | None:
+    """The register row a PDF claims to be, from its metadata: its reference and version, and
+    its kind from its PDF/X marking or its name."""
+    reference = record.info.get("LeafletReference", "")
+    version = record.info.get("LeafletVersion", "")
+    if not (version.isascii() and version.isdigit()) or not reference:
+        return None
+    rows = register.rows_of(reference, int(version))
+    if not rows:
+        return None
+    if "GTS_PDFXVersion" in record.info or path.name.endswith("-print.pdf"):
+        wanted = PRINT
+    elif path.name.endswith("-large-print.pdf"):
+        wanted = LARGE_PRINT
+    else:
+        wanted = ARCHIVAL
+    return next((row for row in rows if row.variant.startswith(wanted)), rows[0])
+
+
+def _metadata_findings(record: PdfRecord, row: Row) -> list[str]:
+    expected = {
+        "LeafletReference": row.reference,
+        "LeafletVersion": str(row.version),
+        "LeafletLastUpdated": row.last_updated,
+        "LeafletArchiveDate": row.archive_date,
+        "LeafletSourceSHA256": row.source_sha256,
+    }
+    return [
+        f"metadata {key} is {record.info.get(key)!r}; the register says {value!r}"
+        for key, value in expected.items()
+        if record.info.get(key) != value
+    ]
+
+
+def _source_findings(record: PdfRecord, row: Row) -> list[str]:
+    """The embedded source (YAML and pictures) must give the registered source checksum.
+
+    Archival and large-print PDFs carry their source; print files (PDF/X) carry none.
+    """
+    if row.variant == PRINT and not record.attachments:
+        return []
+    texts = {n: d for n, d in record.attachments.items() if n.endswith((".yaml", ".yml"))}
+    if not texts:
+        return ["has no embedded YAML source"]
+    if len(texts) > 1:
+        return [f"has {len(texts)} embedded YAML files; a published PDF has one"]
+    (text,) = texts.values()
+    pictures = {
+        n: hashlib.sha256(d).hexdigest() for n, d in record.attachments.items() if n not in texts
+    }
+    if source_digest(text, pictures) != row.source_sha256:
+        return ["its embedded source does not hash to the registered value"]
+    return []
+
+
+def _sync_findings(source: Source, row: Row) -> list[str]:
+    """Whether the leaflet's file still says what was published as this version."""
+    findings = []
+    if source.sha256 != row.source_sha256:
+        findings.append(
+            f"{source.display} was edited after v{row.version} was published; "
+            "raise its version and last_updated"
+        )
+    archive = source.leaflet.archive_date
+    dates = (source.leaflet.last_updated.isoformat(), archive.isoformat() if archive else "")
+    if dates != (row.last_updated, row.archive_date):
+        findings.append(f"dates differ from {source.display}: {dates} vs register")
     return findings

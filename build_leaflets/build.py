@@ -17,6 +17,7 @@ from build_leaflets import (
     __version__,
     audit,
     impose,
+    lock,
     pack,
     pdf,
     produce,
@@ -27,7 +28,7 @@ from build_leaflets import (
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.load import Memo, Source, load_all
-from build_leaflets.publish import Action, Outcome
+from build_leaflets.publish import Action, Outcome, Written
 from build_leaflets.register import (
     ARCHIVAL,
     LARGE_PRINT,
@@ -37,14 +38,6 @@ from build_leaflets.register import (
     Row,
     read_register,
 )
-
-
-@dataclass(frozen=True)
-class Written:
-    """One output file and what happened to it."""
-
-    path: str
-    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ class Done:
 
     @property
     def written(self) -> list[str]:
-        return [f.path for f in self.files if f.outcome is Outcome.WRITTEN]
+        return [f.path for f in self.files if f.outcome is not Outcome.UNCHANGED]
 
 
 @dataclass(frozen=True)
@@ -78,6 +71,8 @@ class Result:
     sources: list[Source] = field(default_factory=list)
     registered: list[Row] = field(default_factory=list)
     pages: list[Written] = field(default_factory=list)  # index, register.json
+    moved: list[str] = field(default_factory=list)  # leftovers moved into quarantine/
+    register: Register = field(default_factory=lambda: Register(Path(REGISTER_NAME), ()))
 
     @property
     def ok(self) -> bool:
@@ -117,68 +112,93 @@ def build(
     large_print: bool = False,
     jobs: int = 1,
     on_done: Callable[[Done | Failed, int, int], None] | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Result:
     """Build the chosen leaflets (default: all) into `out` (default: the project's output/).
 
     Every published leaflet gets its archival PDF, a print-ready PDF (unless the site turns
-    them off) and, with `large_print` or the site's setting, a large-print PDF. PDFs are laid
-    out by `jobs` processes; `on_done(outcome, number, total)` hears of each leaflet as it is
-    finished, in order.
+    them off) and, with `large_print` or the site's setting, a large-print PDF. Leaflets are
+    produced by `jobs` processes; `on_done(outcome, number, total)` hears of each leaflet as
+    it is finished, in order. Publishing holds the register's lock and the output folder's
+    (drafts only the folder's): another build waits (`on_wait` is told whom for), or with
+    `wait=False` this one is refused.
     """
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
     memo = _memo(project, layout)
     sources = load_all(project, memo=memo, workers=jobs)
     chosen = _select(sources, references)
+    locks = [lock.output_lock(layout.out)]
+    if not drafts:
+        locks.insert(0, lock.register_lock(project.leaflets))
+    with lock.hold(locks, wait=wait, on_wait=on_wait, shown=project.relative):
+        publish.clear_leftovers([layout.out, project.leaflets])
+        result = _publish_all(
+            project, chosen, layout, drafts, large_print, page_size, jobs, on_done
+        )
+        result.sources = sources
+        today = dt.date.today()
+        catalogue = _catalogue(project, sources, result.register, layout)
+        result.pages = [
+            _page(project, layout.register_json(), result.register.to_json()),
+            _page(project, layout.index(), render.render_index(catalogue, project, today)),
+        ]
+        publish.publish_page(layout.memo(), memo.to_json())
+    return result
+
+
+def _publish_all(
+    project: Project,
+    chosen: list[Source],
+    layout: publish.Layout,
+    drafts: bool,
+    large_print: bool,
+    page_size: str | None,
+    jobs: int,
+    on_done: Callable[[Done | Failed, int, int], None] | None,
+) -> Result:
+    """Plan, produce and publish each leaflet in turn, under the locks."""
     register = register_of(project)
     variants = [ARCHIVAL]
     if project.site.print_files:
         variants.append(PRINT)
     if large_print or project.site.large_print:
         variants.append(LARGE_PRINT)
-    plans = publish.plan(chosen, register, layout, drafts=drafts, variants=variants)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
+    claims = publish.Claims.read(layout.claims())
+    plans = publish.plan(
+        chosen, register, layout, claims, layout_sha=layout_sha, drafts=drafts, variants=variants
+    )
     work = [
-        [
-            produce.Job(item.source, step.variant, item.draft, page_size)
-            for step in item.steps
-            if step.action in (Action.PUBLISH, Action.RESTORE, Action.DRAFT)
-        ]
+        produce.Job(item.source, item.to_lay_out, item.draft, page_size, item.page_stamp)
         for item in plans
     ]
-    documents = produce.lay_out_all(project, [job for group in work for job in group], jobs)
-
-    result = Result(sources=sources)
+    publisher = publish.Publisher(
+        layout, register, claims, layout_sha, pdf.tool_versions(), project.relative
+    )
+    result = Result(register=register)
+    products = produce.produce_all(project, work, jobs)
     try:
-        for number, (item, group) in enumerate(zip(plans, work, strict=True), start=1):
-            made = [next(documents) for _job in group]
+        for number, (item, product) in enumerate(zip(plans, products, strict=True), start=1):
             leaflet = item.source.leaflet
+            outcome: Done | Failed
             try:
-                files, rows = _carry_out(project, item, layout, layout_sha, made)
+                published = publisher.publish(item, product)
             except LeafletError as error:
-                failed = Failed(leaflet.reference, error.format_message())
-                result.failures[leaflet.reference] = failed.message
-                if on_done:
-                    on_done(failed, number, len(plans))
-                continue
-            done = Done(leaflet.reference, leaflet.version, _summary(item, files), files)
-            result.done.append(done)
-            result.registered.extend(rows)
+                outcome = Failed(leaflet.reference, error.format_message())
+                result.failures[leaflet.reference] = outcome.message
+            else:
+                summary = _summary(item, published)
+                outcome = Done(leaflet.reference, leaflet.version, summary, published.files)
+                result.done.append(outcome)
+                result.registered.extend(published.rows)
+                result.moved.extend(published.moved)
             if on_done:
-                on_done(done, number, len(plans))
+                on_done(outcome, number, len(plans))
     finally:
-        documents.close()  # stops the workers at once if we leave early (Ctrl-C)
-        if result.registered:  # what was published is recorded, even after an interruption
-            register = register.with_rows(result.registered)
-            publish.write_atomic(register.path, register.to_csv())
-
-    today = dt.date.today()
-    index = render.render_index(_catalogue(project, sources, register, layout), project, today)
-    result.pages = [
-        _page(project, layout.register_json(), register.to_json()),
-        _page(project, layout.index(), index.encode()),
-    ]
-    publish.publish_page(layout.memo(), memo.to_json())
+        products.close()  # stops the workers at once if we leave early (Ctrl-C)
+        result.register = publisher.register
     return result
 
 
@@ -221,103 +241,17 @@ def _catalogue(
     return entries
 
 
-def _summary(item: publish.Plan, files: list[Written]) -> str:
-    pdfs = [f.path for f in files if f.path.endswith(".pdf") and f.outcome is Outcome.WRITTEN]
+def _summary(item: publish.Plan, published: publish.Published) -> str:
+    written = (publish.Outcome.WRITTEN, publish.Outcome.ADOPTED)
+    pdfs = [f.path for f in published.files if f.path.endswith(".pdf") and f.outcome in written]
     if item.draft:
         return f"draft {pdfs[0]}" if pdfs else "draft up to date"
     if not pdfs:
         return "up to date"
-    restored = all(step.action is Action.RESTORE for step in item.steps if step.action in (
-        Action.RESTORE, Action.PUBLISH))  # fmt: skip
-    return ("restored " if restored else "published ") + ", ".join(pdfs)
-
-
-def _carry_out(
-    project: Project,
-    item: publish.Plan,
-    layout: publish.Layout,
-    layout_sha: str,
-    made: list[bytes | LeafletError],
-) -> tuple[list[Written], list[Row]]:
-    """Publish one leaflet's files: its web page, then each PDF that was laid out for it."""
-    source, leaflet = item.source, item.source.leaflet
-    html_path = layout.html(leaflet, item.draft)
-    stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
-    if publish.page_is_current(html_path, stamp):
-        files = [Written(project.relative(html_path), Outcome.UNCHANGED)]
-    else:
-        page = render.render_html(leaflet, project, media="screen", stamp=stamp, draft=item.draft)
-        files = [_page(project, html_path, page.encode())]
-
-    rows: list[Row] = []
-    documents = iter(made)
-    for step in item.steps:
-        shown = project.relative(step.path)
-        if step.action is Action.UP_TO_DATE:
-            files.append(Written(shown, Outcome.UNCHANGED))
-            continue
-        if step.action is Action.DAMAGED:
-            raise LeafletError(
-                f"{shown}: does not match the publication register (its bytes changed since "
-                "it was published). It was left as it is; run `build-leaflets verify` and "
-                "restore the file from your archive."
-            )
-        document = next(documents)
-        if isinstance(document, LeafletError):
-            raise document
-        pdf_sha = publish.sha256_bytes(document)
-        if step.action is Action.RESTORE:
-            assert step.row is not None
-            if pdf_sha != step.row.pdf_sha256:
-                raise LeafletError(_mismatch(shown, step.row, layout_sha))
-        outcome = publish.publish_pdf(step.path, document, shown_as=shown, replaceable=item.draft)
-        files.append(Written(shown, outcome))
-        if step.action is Action.PUBLISH:
-            rows.append(
-                _row(source, layout.variant_name(step.variant), pdf_sha, layout, step, layout_sha)
-            )
-    return files, rows
-
-
-def _row(
-    source: Source,
-    variant: str,
-    pdf_sha: str,
-    layout: publish.Layout,
-    step: publish.Step,
-    layout_sha: str,
-) -> Row:
-    leaflet = source.leaflet
-    return Row(
-        reference=leaflet.reference,
-        version=leaflet.version,
-        variant=variant,
-        title=leaflet.title,
-        last_updated=leaflet.last_updated.isoformat(),
-        archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
-        status=leaflet.status,
-        source_sha256=source.sha256,
-        pdf_sha256=pdf_sha,
-        file=layout.file(leaflet, step.variant),
-        layout_sha256=layout_sha,
-        tool_version=pdf.tool_versions(),
-        published=dt.date.today().isoformat(),
-    )
-
-
-def _mismatch(shown: str, row: Row, layout_sha: str) -> str:
-    """Why a rebuilt PDF may differ from the registered one, with what changed if we know."""
-    changed = []
-    if row.layout_sha256 != layout_sha:
-        changed.append("the layout (layouts/) or the site settings changed")
-    if row.tool_version != pdf.tool_versions():
-        changed.append(f"tools were {row.tool_version}; now {pdf.tool_versions()}")
-    reason = "; ".join(changed) or "the layout, tools and libraries are recorded as the same"
-    return (
-        f"{shown}: is missing, and rebuilding it does not give the registered PDF "
-        f"(SHA-256 {row.pdf_sha256[:12]}...): {reason}. Nothing was written under that name; "
-        "restore the published file from your archive, or publish a new version."
-    )
+    actions = {step.action for step in item.steps if step.action in publish.LAY_OUT}
+    word = "restored " if actions == {Action.RESTORE} else "published "
+    moved = "".join(f"; moved aside {m}" for m in published.moved)
+    return word + ", ".join(pdfs) + moved
 
 
 def _page(project: Project, path: Path, data: bytes) -> Written:
@@ -353,18 +287,28 @@ def print_pack(
     profile: str | None = None,
     out: Path | None = None,
     today: dt.date | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[Pack]:
     """Make the print-shop zip of each leaflet named; refuse drafts, expired leaflets and
-    versions that are not published. All are checked before any zip is written."""
+    versions that are not published. All are checked before any zip is written, and the
+    register and output folder are locked meanwhile, as a build locks them."""
     sources = _select(load_all(project), references)
     name = profile or project.site.printer
     if name not in project.site.printers:
         known = ", ".join(sorted(project.site.printers))
         raise LeafletError(f"print-pack: no printer profile is called {name!r} (profiles: {known})")
+    layout = publish.Layout(out or project.output)
+    locks = [lock.register_lock(project.leaflets), lock.output_lock(layout.out)]
+    with lock.hold(locks, wait=wait, on_wait=on_wait, shown=project.relative, doing="print pack"):
+        return _make_packs(project, sources, name, layout, today or dt.date.today())
+
+
+def _make_packs(
+    project: Project, sources: list[Source], name: str, layout: publish.Layout, day: dt.date
+) -> list[Pack]:
     printer = project.site.printers[name]
     register = register_of(project)
-    layout = publish.Layout(out or project.output)
-    day = today or dt.date.today()
     problems = [p for source in sources for p in _pack_refusals(source, register, day)]
     if problems:
         raise ProblemsFound(problems, "No print pack was written.")

@@ -17,6 +17,7 @@ import click
 
 from build_leaflets import __version__, audit, build, model, serve
 from build_leaflets.config import Project, load_project
+from build_leaflets.errors import system_problem
 from build_leaflets.load import Source
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
@@ -33,7 +34,18 @@ def _jobs_option(help_text: str) -> Callable[[Callable[..., None]], Callable[...
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Our commands, with operating-system errors (disk full, read-only folder, permission
+    denied) shown as one line that says what to do, like every other error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            raise system_problem(error) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="build-leaflets")
 def cli() -> None:
     """Publish patient-information leaflets from YAML files.
@@ -65,7 +77,13 @@ def cli() -> None:
     help="Also write the large-print PDF (A4, 16 pt text; large_print in pyproject.toml "
     "makes it the default).",
 )
-@_jobs_option("How many PDFs to lay out at once, in separate processes.")
+@_jobs_option("How many leaflets to lay out at once, in separate processes.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another build is publishing into this register or folder, stop at once "
+    "(exit status 1) instead of waiting for it to finish.",
+)
 def build_command(
     references: tuple[str, ...],
     out: Path | None,
@@ -73,6 +91,7 @@ def build_command(
     draft: bool,
     large_print: bool,
     jobs: int,
+    no_wait: bool,
 ) -> None:
     """Check every leaflet, then write its web page and PDF.
 
@@ -88,7 +107,9 @@ def build_command(
       output/drafts/                                  leaflets with status: draft
       output/index.html                               a list of every leaflet
 
-    Each new version is recorded in the publication register, leaflets/register.csv.
+    Each new version is recorded in the publication register, leaflets/register.csv,
+    file by file as it is published. One build publishes at a time: a second build
+    waits for the first (and says whom it waits for), or with --no-wait stops.
     A published PDF is never replaced by a different one: to change a published
     leaflet, raise its version and last_updated. A PDF in another paper size than
     the site's (--page-size) is named with the size, e.g. PSY-0101-v1-A5.pdf.
@@ -104,8 +125,14 @@ def build_command(
         large_print=large_print,
         jobs=jobs,
         on_done=report,
+        wait=not no_wait,
+        on_wait=_say,
     )
     report.finish()
+    for moved in result.moved:
+        click.echo(
+            f"Moved aside (not registered, and not what this build makes): {moved}", err=True
+        )
     _warn_about_review_dates(project, result.sources)
     if result.registered:
         click.echo(f"Registered {len(result.registered)} new PDF(s) in leaflets/register.csv")
@@ -208,14 +235,17 @@ def audit_command(as_of: dt.datetime | None, due_within: int, form: str) -> None
 
 
 @cli.command(name="verify")
-@click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("pdfs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
 def verify_command(pdfs: tuple[Path, ...], out: Path | None) -> None:
     """Check published PDFs against the publication register and the sources.
 
-    With no PDF, every PDF in output/pdf/ (or --out) is checked. For each: its SHA-256
-    must match its register row, its metadata must carry the registered reference,
-    version and dates, and its embedded YAML source must hash to the registered value.
+    With no PDF, every published PDF in output/ (or --out) is checked. Any PDF can be
+    named, wherever it lies: a copy sent to a print shop, or a file a patient emailed
+    back. Each is found in the register by its SHA-256 (or, failing that, by the
+    reference and version in its metadata); its metadata must carry the registered
+    reference, version and dates, and its embedded source (the YAML and pictures)
+    must hash to the registered value.
     Every mismatch is printed, and the exit status is 1 if there is any.
     """
     project = _project()
@@ -225,7 +255,6 @@ def verify_command(pdfs: tuple[Path, ...], out: Path | None) -> None:
         raise click.exceptions.Exit(_fail(f"No PDFs found in {project.relative(folder)}/pdf/."))
     findings = audit.verify(
         files,
-        folder,
         build.register_of(project),
         build.check(project),
         {path: project.relative(path) for path in files},
@@ -246,7 +275,12 @@ def verify_command(pdfs: tuple[Path, ...], out: Path | None) -> None:
     help="Printer profile from [tool.build_leaflets.printers] (default: the one build uses).",
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
-def print_pack_command(references: tuple[str, ...], profile: str | None, out: Path | None) -> None:
+@click.option(
+    "--no-wait", is_flag=True, help="Stop at once (exit status 1) if a build is publishing."
+)
+def print_pack_command(
+    references: tuple[str, ...], profile: str | None, out: Path | None, no_wait: bool
+) -> None:
     """Make a zip for the print shop for each leaflet named.
 
     \b
@@ -260,7 +294,9 @@ def print_pack_command(references: tuple[str, ...], profile: str | None, out: Pa
 
     Drafts, expired leaflets and versions not yet published are refused.
     """
-    packs = build.print_pack(_project(), references, profile=profile, out=out)
+    packs = build.print_pack(
+        _project(), references, profile=profile, out=out, wait=not no_wait, on_wait=_say
+    )
     for made in packs:
         ticket = made.ticket
         click.echo(
@@ -344,6 +380,10 @@ def _warn_about_review_dates(project: Project, sources: list[Source]) -> None:
     )
     for warning in audit.review_warnings(entries):
         click.echo(f"Warning: {warning}", err=True)
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _project() -> Project:

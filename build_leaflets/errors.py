@@ -66,3 +66,39 @@ class RefusedResource(LeafletError):
 
 class PublishError(LeafletError):
     """Writing to the output folder would lose or overwrite something."""
+
+
+class SystemProblem(LeafletError):
+    """The machine refused: the disk is full, a folder is read-only, permission is denied."""
+
+
+#: What to do about the system errors people meet, by errno name.
+_ADVICE = {
+    "ENOSPC": "the disk is full; free some space (or build into another folder with --out) "
+    "and run the command again",
+    "EDQUOT": "your disk quota is used up; free some space and run the command again",
+    "EROFS": "the folder is on a read-only disk; build into a writable folder with --out",
+    "EACCES": "permission denied; check the folder's permissions (or build into another "
+    "folder with --out)",
+    "EPERM": "the operation is not permitted; check the file's permissions and owner",
+    "ENOENT": "no such file or folder",
+    "EISDIR": "is a folder where a file was expected",
+    "ENOTDIR": "a part of the path is a file where a folder was expected",
+    "EMFILE": "too many open files; run the command again with fewer --jobs",
+    "EIO": "the disk reported an input/output error; check the disk and run the command again",
+}
+
+
+def system_problem(error: OSError) -> SystemProblem:
+    """An operating-system error as one line naming the path and what to do, never a traceback.
+
+    Nothing is half-written when this is raised: every file is written to a temporary name and
+    renamed into place, so the old file, or none, is still there.
+    """
+    import errno  # noqa: PLC0415  (only on the error path)
+
+    name = errno.errorcode.get(error.errno or 0, "")
+    what = _ADVICE.get(name) or (error.strerror or str(error)).rstrip(".")
+    place = error.filename if error.filename is not None else "build-leaflets"
+    extra = f" ({error.filename2})" if error.filename2 is not None else ""
+    return SystemProblem(f"{place}{extra}: {what}. Nothing was half-written.")

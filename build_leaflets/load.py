@@ -23,15 +23,24 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from build_leaflets import markup
+from build_leaflets import fonts, markup
 from build_leaflets.config import Project
-from build_leaflets.errors import Problem, ProblemsFound
+from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.model import (
     STANDARD_SECTIONS,
     Leaflet,
     governance_problems,
 )
 from build_leaflets.places import Path_, Place, join, pydantic_problems, split, value_place
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture a leaflet shows: its name as the Markdown writes it, and its checksum."""
+
+    name: str  # e.g. images/room.png, relative to the leaflets folder
+    path: Path
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -43,10 +52,38 @@ class Source:
     data: bytes
     leaflet: Leaflet
     places: dict[Path_, Place] = field(repr=False)
+    pictures: tuple[Picture, ...] = ()
 
     @functools.cached_property
     def sha256(self) -> str:
+        """The checksum the register records: of the YAML and every picture it shows."""
+        return source_digest(self.data, {p.name: p.sha256 for p in self.pictures})
+
+    @functools.cached_property
+    def yaml_sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    def read_pictures(self) -> dict[str, bytes]:
+        """Each picture's bytes, as they were when the leaflet was checked.
+
+        A picture replaced since then would publish something other than what the register
+        records, so it stops this leaflet instead.
+        """
+        found: dict[str, bytes] = {}
+        for picture in self.pictures:
+            try:
+                data = picture.path.read_bytes()
+            except OSError as error:
+                raise LeafletError(
+                    f"{self.display}: {picture.name}: cannot be read ({error.strerror})"
+                ) from None
+            if hashlib.sha256(data).hexdigest() != picture.sha256:
+                raise LeafletError(
+                    f"{self.display}: {picture.name}: changed while the leaflet was being "
+                    "built; build again"
+                )
+            found[picture.name] = data
+        return found
 
     @functools.cached_property
     def reading_text(self) -> str:
@@ -61,6 +98,22 @@ class Source:
     def value_place(self, field: str) -> tuple[int, int]:
         """Line and column of a field's value, for messages found after loading."""
         return value_place(self.places, split(field))
+
+
+def source_digest(yaml_data: bytes, pictures: dict[str, str]) -> str:
+    """One SHA-256 for a leaflet's whole source: its YAML and the pictures it shows.
+
+    With no pictures it is the SHA-256 of the YAML file itself. With pictures it is the SHA-256
+    of a checksum list in `sha256sum` form, the YAML first (as "leaflet") and then each picture
+    by name, so a changed picture changes the record just as changed text does, and anyone can
+    recompute it from the files (or from the attachments of the archival PDF).
+    """
+    yaml_sha = hashlib.sha256(yaml_data).hexdigest()
+    if not pictures:
+        return yaml_sha
+    lines = [f"{yaml_sha}  leaflet"]
+    lines += [f"{sha}  {name}" for name, sha in sorted(pictures.items())]
+    return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest()
 
 
 # libyaml's parser when PyYAML has it (ten times faster on a large catalogue), with the same
@@ -132,9 +185,9 @@ class Memo:
         return leaflet, places
 
     def remember(self, source: Source) -> None:
-        if b"![" in source.data or source.sha256 in self.used:
+        if source.pictures or source.yaml_sha256 in self.used:
             return
-        self.used[source.sha256] = {
+        self.used[source.yaml_sha256] = {
             "leaflet": source.leaflet.model_dump(mode="json"),
             "places": [[list(key), _fields_of(place)] for key, place in source.places.items()],
         }
@@ -238,6 +291,7 @@ def load_file(
         return None, [Problem(display, 1, 1, "", f"must be a mapping of fields (found {got})")]
 
     problems.extend(_body_problems(display, raw, places, project.leaflets))
+    problems.extend(_text_problems(display, raw, places))
     try:
         leaflet = Leaflet.model_validate(raw)
     except ValidationError as error:
@@ -253,7 +307,35 @@ def load_file(
         problems.append(Problem(display, line, col, name, message))
     if problems:
         return None, problems
-    return Source(path, display, data, leaflet, places), []
+    pictures = _pictures(display, leaflet, places, project.leaflets, problems)
+    if problems:
+        return None, problems
+    return Source(path, display, data, leaflet, places, pictures), []
+
+
+def _pictures(
+    display: str,
+    leaflet: Leaflet,
+    places: dict[Path_, Place],
+    leaflets: Path,
+    problems: list[Problem],
+) -> tuple[Picture, ...]:
+    """Every picture the leaflet shows, read once for its checksum (a problem if unreadable)."""
+    found: dict[str, Picture] = {}
+    for section in leaflet.sections():
+        for name in markup.image_sources(section.body):
+            if name in found:
+                continue
+            path = leaflets / name
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as error:
+                line, col = value_place(places, split(section.field))
+                message = f"image '{name}' cannot be read ({error.strerror})"
+                problems.append(Problem(display, line, col, section.field, message))
+                continue
+            found[name] = Picture(name, path, digest)
+    return tuple(found.values())
 
 
 def _parse(text: str) -> tuple[Any, dict[Path_, Place], list[tuple[str, int, int, str]]]:
@@ -373,6 +455,58 @@ def _body_problems(
             column = where.text_column if where else 0
             problems.append(Problem(display, line, column, join(path), found.message))
     return problems
+
+
+#: Kept with the leaflet but never printed, so any character will do.
+_UNPRINTED = frozenset({"sources"})
+
+
+def _text_problems(display: str, raw: dict[str, Any], places: dict[Path_, Place]) -> list[Problem]:
+    """Characters that no bundled font can show, at the place they were written: the PDF
+    would show an empty box, or a font from whatever machine built it."""
+    problems: list[Problem] = []
+    for path, text in _strings(raw, ()):
+        missing = fonts.uncovered(text)
+        if not missing:
+            continue
+        line, column = _char_place(places.get(path), text, text.index(missing[0]))
+        shown = ", ".join(f"'{char}' (U+{ord(char):04X})" for char in missing[:5])
+        it = "it" if len(missing) == 1 else "them"
+        problems.append(
+            Problem(
+                display,
+                line,
+                column,
+                join(path),
+                f"no bundled font can show {shown}; remove {it}, or write {it} in words",
+            )
+        )
+    return problems
+
+
+def _strings(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    """Every text value in a leaflet that is printed, with its path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not (path == () and key in _UNPRINTED):
+                yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _char_place(place: Place | None, text: str, index: int) -> tuple[int, int]:
+    """Line and column of character `index` of a value: exact inside a block of text (`|`),
+    the value's start otherwise (quotes and escapes make columns ambiguous there)."""
+    if place is None:
+        return 1, 1
+    if place.text_line == place.value_line:
+        return place.value_line, place.value_column
+    before = text[:index]
+    line_start = before.rfind("\n") + 1
+    return place.text_line + before.count("\n"), place.text_column + index - line_start
 
 
 def _raw_bodies(raw: dict[str, Any]) -> list[tuple[Path_, str]]:

@@ -14,7 +14,7 @@ import io
 import logging
 import mimetypes
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from build_leaflets import fonts
 from build_leaflets.errors import LeafletError, RefusedResource
 from build_leaflets.finish import PdfFields, Prepress, finish
 
@@ -62,40 +63,41 @@ def write_pdf(
     base: Path,
     allowed: Sequence[Path],
     fields: PdfFields,
-    source: SourceFile | None = None,
+    sources: Sequence[SourceFile] = (),
     variant: str | None = ARCHIVAL_VARIANT,
     prepress: Prepress | None = None,
     font_css: str = "",
+    resources: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """Lay out `html` and return the PDF's bytes.
 
     `base` is the folder relative URLs start from; `allowed` are the only folders files may be
-    read from. Anything else the page asks for is refused, and the leaflet `name` fails.
-    The archival variant is PDF/A-3a and PDF/UA-1, with `source` embedded as its Source
-    attachment. `font_css` holds @font-face rules, parsed once per process and reused.
+    read from, and `resources` maps URLs to bytes already read and checked (the leaflet's
+    pictures). Anything else the page asks for is refused, and the leaflet `name` fails.
+    The archival variant is PDF/A-3a and PDF/UA-1, with `sources` embedded as its Source
+    attachments. `font_css` holds @font-face rules, parsed once per process and reused.
     """
-    import weasyprint  # noqa: PLC0415  (lazy: see the module docstring)
+    weasyprint = load_weasyprint()
 
     attachments = []
-    if source is not None:
+    for source in sources:
         # Fixed dates, so the same source always gives the same bytes.
         moment = dt.datetime.combine(source.day, dt.time(), tzinfo=dt.UTC)
         attachments.append(
             weasyprint.Attachment(
                 file_obj=io.BytesIO(source.data),
                 name=source.name,
-                description="The leaflet's source text (YAML) this PDF was made from",
+                description=_describe(source.name),
                 relationship="Source",
                 created=moment,
                 modified=moment,
             )
         )
 
-    fetcher = _guarded_fetcher_class()(allowed)
+    fetcher = _guarded_fetcher_class()(allowed, resources or {})
     # fontTools stamps subset fonts with the clock unless told a date: use the leaflet's own,
     # so the same leaflet always gives the same bytes.
-    os.environ["SOURCE_DATE_EPOCH"] = str(_epoch(fields.last_updated))
-    with _collect_logs() as log:
+    with _collect_logs() as log, _source_date(fields.last_updated):
         pdf = weasyprint.HTML(
             string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
         ).write_pdf(
@@ -114,10 +116,43 @@ def write_pdf(
             "project's layouts/ and leaflets/ folders"
         )
     errors = [r.getMessage() for r in log.records if r.levelno >= logging.ERROR]
+    # A glyph no bundled font has is drawn as an empty box: `check` stops such text, so one
+    # here came from the layout (generated content), and must not be published either.
+    errors += [r.getMessage() for r in log.records if ".notdef" in r.getMessage()]
     if errors:
         raise LeafletError(f"{name}: the PDF could not be made cleanly: {errors[0]}")
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@functools.cache
+def load_weasyprint() -> Any:
+    """WeasyPrint, imported once, after fontconfig has been pointed at the bundled fonts only
+    (its import already reads the font configuration)."""
+    fonts.use_project_fontconfig()
+    import weasyprint  # noqa: PLC0415  (lazy: see the module docstring)
+
+    return weasyprint
+
+
+def _describe(name: str) -> str:
+    if name.endswith((".yaml", ".yml")):
+        return "The leaflet's source text (YAML) this PDF was made from"
+    return f"A picture the leaflet shows ({name}), as it was when this PDF was made"
+
+
+@contextmanager
+def _source_date(day: str) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for one document, put back as it was afterwards."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(_epoch(day))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def _epoch(day: str) -> int:
@@ -126,6 +161,7 @@ def _epoch(day: str) -> int:
 
 @functools.cache
 def _font_config() -> FontConfiguration:
+    load_weasyprint()
     from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
 
     # Released before the interpreter tears down the C libraries it needs to clean up.
@@ -136,9 +172,9 @@ def _font_config() -> FontConfiguration:
 @functools.cache
 def _font_stylesheet(css: str, allowed: tuple[Path, ...]) -> Any:
     """The @font-face rules, parsed and their fonts loaded once for all documents."""
-    import weasyprint  # noqa: PLC0415
+    weasyprint = load_weasyprint()
 
-    fetcher = _guarded_fetcher_class()(allowed)
+    fetcher = _guarded_fetcher_class()(allowed, {})
     return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=_font_config())
 
 
@@ -165,12 +201,18 @@ def _guarded_fetcher_class() -> type[Any]:
         pull in a file from elsewhere on the machine or anything from the network.
         """
 
-        def __init__(self, allowed: Sequence[Path]) -> None:
+        def __init__(self, allowed: Sequence[Path], resources: Mapping[str, bytes]) -> None:
             super().__init__(timeout=1)
             self.allowed = [folder.resolve() for folder in allowed]
+            self.resources = resources
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url in self.resources:
+                kind = mimetypes.guess_type(url)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    url, body=self.resources[url], headers={"Content-Type": kind}
+                )
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
             if scheme == "data":
@@ -215,6 +257,7 @@ def tool_versions() -> str:
             f"pydyf {version('pydyf')}",
             f"fontTools {version('fonttools')}",
             f"font {version('fontpkg-atkinson-hyperlegible')}",
+            f"fallback font {version('fontpkg-noto-sans')}",
             f"Pango {library('pango-1.0', 'pango_version_string')}",
             f"HarfBuzz {library('harfbuzz', 'hb_version_string')} ({subsetter})",
         )

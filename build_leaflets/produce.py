@@ -1,11 +1,13 @@
-"""Produce: the PDF bytes of one leaflet in one variant, here or in a pool of worker processes.
+"""Produce: everything one leaflet publishes (its web page and each kind of PDF), laid out here or
+in a pool of worker processes.
 
 Laying out PDFs is nearly all of a build's time, and each leaflet is independent, so the work
-is spread over processes (`--jobs`). Workers only compute bytes; the parent process stays the
-only writer of the output folder, and takes results in the order the jobs were given, so
-messages and files come out the same whatever the number of workers. Each worker imports
-WeasyPrint once and keeps one font configuration; it ignores Ctrl-C, which the parent handles
-by stopping the pool before anything half-made is written.
+is spread over processes (`--jobs`). Workers only compute: a job carries one leaflet and what it
+needs, and comes back as a `Product` (the page's HTML and each PDF's bytes); the parent process
+stays the only writer of the output folder, and takes products in the order the jobs were
+given, so messages and files come out the same whatever the number of workers. Each worker
+imports WeasyPrint once and keeps one font configuration; it ignores Ctrl-C, which the parent
+handles by stopping the pool before anything half-made is written.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,37 +24,53 @@ from build_leaflets import pdf, render
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
 from build_leaflets.load import Source
+from build_leaflets.publish import Product
 from build_leaflets.register import LARGE_PRINT, PRINT
 
 
 @dataclass(frozen=True)
 class Job:
-    """One PDF to lay out: which leaflet, which variant, and how."""
+    """One leaflet to produce: which PDFs, whether it is a draft, and the web page's stamp
+    (None when the page on disk is already current)."""
 
     source: Source
-    variant: str
+    variants: tuple[str, ...]
     draft: bool = False
     page_size: str | None = None
+    page_stamp: str | None = None
 
 
-def lay_out(project: Project, job: Job) -> bytes:
-    """The PDF of one job, in this process."""
-    if job.variant == PRINT:
-        return lay_out_print(project, job.source, project.site.printers[project.site.printer])
-    large = job.variant == LARGE_PRINT
-    return _lay_out_archival(project, job.source, job.page_size, draft=job.draft, large=large)
+def produce(project: Project, job: Job) -> Product:
+    """One leaflet's product, in this process. A leaflet that cannot be made comes back with
+    its error in place of its PDFs, so the others still build."""
+    try:
+        pictures = job.source.read_pictures()
+        page = None
+        if job.page_stamp is not None:
+            page = render.render_html(
+                job.source.leaflet,
+                project,
+                media="screen",
+                stamp=job.page_stamp,
+                draft=job.draft,
+                pictures=pictures,
+            )
+        pdfs: dict[str, bytes | LeafletError] = {
+            variant: _lay_out(project, job, variant, pictures) for variant in job.variants
+        }
+    except LeafletError as error:
+        return Product(None, {variant: error for variant in job.variants or ("page",)})
+    return Product(page, pdfs)
 
 
-def lay_out_all(
-    project: Project, jobs: Sequence[Job], workers: int
-) -> Iterator[bytes | LeafletError]:
-    """Every job's PDF (or the error that stopped it), in the order of `jobs`.
+def produce_all(project: Project, jobs: Sequence[Job], workers: int) -> Iterator[Product]:
+    """Every job's product, in the order of `jobs`.
 
     With one worker, or too few jobs to be worth starting processes for, everything runs here.
     """
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
-            yield _attempt(project, job)
+            yield produce(project, job)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(
@@ -68,9 +86,28 @@ def lay_out_all(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
+def _lay_out(
+    project: Project, job: Job, variant: str, pictures: Mapping[str, bytes]
+) -> bytes | LeafletError:
+    try:
+        if variant == PRINT:
+            printer = project.site.printers[project.site.printer]
+            return lay_out_print(project, job.source, printer, pictures)
+        large = variant == LARGE_PRINT
+        return _lay_out_archival(project, job, pictures, large=large)
+    except LeafletError as error:
+        return error
+
+
+def lay_out_print(
+    project: Project, source: Source, printer: Printer, pictures: Mapping[str, bytes] | None = None
+) -> bytes:
     """The print-shop PDF for one printer profile: PDF/X, CMYK, trim, bleed and crop marks."""
-    printable = render.render_html(source.leaflet, project, media="print", printer=printer)
+    if pictures is None:
+        pictures = source.read_pictures()
+    printable = render.render_html(
+        source.leaflet, project, media="print", printer=printer, pictures=pictures
+    )
     return pdf.write_pdf(
         printable,
         name=source.display,
@@ -79,6 +116,7 @@ def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
         fields=_fields(source),
         variant=printer.pdfx,
         font_css=render.font_css(),
+        resources=render.picture_resources(project, pictures),
         prepress=pdf.Prepress(
             printer.bleed_mm, printer.marks, source.sha256[:32], printer.output_condition
         ),
@@ -86,27 +124,34 @@ def lay_out_print(project: Project, source: Source, printer: Printer) -> bytes:
 
 
 def _lay_out_archival(
-    project: Project, source: Source, page_size: str | None, *, draft: bool, large: bool
+    project: Project, job: Job, pictures: Mapping[str, bytes], *, large: bool
 ) -> bytes:
     """The archival PDF (or its large-print twin): PDF/A-3a and PDF/UA-1, tagged for screen
-    readers, with the YAML source embedded."""
+    readers, with its whole source embedded: the YAML and every picture it shows."""
+    source = job.source
     leaflet = source.leaflet
     printable = render.render_html(
         leaflet,
         project,
         media="print",
-        page_size="A4" if large else page_size,
-        draft=draft,
+        page_size="A4" if large else job.page_size,
+        draft=job.draft,
         large_print=project.site.large_print_pt if large else None,
+        pictures=pictures,
     )
+    embedded = [pdf.SourceFile(source.path.name, source.data, leaflet.last_updated)]
+    embedded += [
+        pdf.SourceFile(name, data, leaflet.last_updated) for name, data in sorted(pictures.items())
+    ]
     return pdf.write_pdf(
         printable,
         name=source.display,
         base=project.layouts,
         allowed=_allowed(project),
-        fields=_fields(source, draft=draft),
-        source=pdf.SourceFile(source.path.name, source.data, leaflet.last_updated),
+        fields=_fields(source, draft=job.draft),
+        sources=embedded,
         font_css=render.font_css(),
+        resources=render.picture_resources(project, pictures),
     )
 
 
@@ -123,14 +168,7 @@ def _fields(source: Source, *, draft: bool = False) -> pdf.PdfFields:
 
 
 def _allowed(project: Project) -> list[Path]:
-    return [project.layouts, project.leaflets, render.installed_fonts().files_dir]
-
-
-def _attempt(project: Project, job: Job) -> bytes | LeafletError:
-    try:
-        return lay_out(project, job)
-    except LeafletError as error:
-        return error
+    return [project.layouts, *render.font_folders()]
 
 
 # --- in the worker processes -------------------------------------------------------------------
@@ -143,12 +181,17 @@ def _start_worker(project: Project) -> None:
     global _project  # one project per worker process, set once
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _project = project
-    import weasyprint  # noqa: F401, PLC0415
+    pdf.load_weasyprint()
 
 
-def _work(job: Job) -> bytes | LeafletError:
+def _work(job: Job) -> Product:
     assert _project is not None, "worker started without a project"
-    result = _attempt(_project, job)
-    if isinstance(result, LeafletError):
-        return LeafletError(result.format_message())  # a plain, picklable copy
-    return result
+    product = produce(_project, job)
+    # Plain, picklable copies of any errors.
+    return Product(
+        product.page,
+        {
+            variant: LeafletError(made.format_message()) if isinstance(made, LeafletError) else made
+            for variant, made in product.pdfs.items()
+        },
+    )

@@ -1,40 +1,60 @@
 """Publish: the only writer of the output folder. Versioned names, atomic writes, no overwrites.
 
 Before anything is rendered, each leaflet is compared with the publication register (hashes
-only, so an unchanged catalogue costs no rendering at all). A file is written to a temporary
-name beside its target and renamed into place, so a reader or a crash never sees half a PDF,
-and a published PDF is never replaced: `REF-vN.pdf` always holds the registered bytes.
+only, so an unchanged catalogue costs no rendering at all). While publishing, each PDF gets its
+register row the moment it is in place, before the next file is written, under the register's
+lock: a build killed at any instant leaves every PDF either registered, or unregistered and
+then *adopted* by the next build (when a fresh layout gives the same bytes) or *moved aside*
+into `quarantine/` (never deleted). A file is written to a temporary name beside its target
+and linked into place, so a reader or a crash never sees half a PDF, and a published PDF is
+never replaced: `REF-vN.pdf` always holds the registered bytes.
+
+Before a PDF is written, the output folder's claim list records which register it is being
+published for: a file that another project's register published into a shared `--out` is
+never mistaken for our own leftover.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import hashlib
+import json
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from build_leaflets.errors import Problem, ProblemsFound, PublishError
+from build_leaflets import __version__
+from build_leaflets.errors import LeafletError, Problem, ProblemsFound, PublishError
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
-from build_leaflets.register import ARCHIVAL, LARGE_PRINT, PRINT, Register, Row
+from build_leaflets.register import ARCHIVAL, LARGE_PRINT, PRINT, Register, Row, append_rows
+
+QUARANTINE = "quarantine"
 
 
 class Outcome(Enum):
     WRITTEN = "written"
     UNCHANGED = "up to date"
+    ADOPTED = "adopted"  # left unregistered by an interrupted build; registered now
 
 
 class Action(Enum):
-    """What a build must do for one leaflet, decided from hashes before any rendering."""
+    """What a build must do for one file, decided from hashes before any rendering."""
 
     UP_TO_DATE = "up to date"  # registered, same source, the registered PDF is in place
     RESTORE = "restore"  # registered, same source, PDF missing: rebuild, must match
-    PUBLISH = "publish"  # a version not yet registered
+    PUBLISH = "publish"  # a version not yet registered, nothing in its place
+    ADOPT = "adopt"  # not registered, but a file is in its place: lay out and compare
     DRAFT = "draft"  # a working copy: rebuilt, never registered
     DAMAGED = "damaged"  # registered, but the file in place has other bytes
+
+
+#: Actions that need the PDF laid out.
+LAY_OUT = (Action.PUBLISH, Action.RESTORE, Action.ADOPT, Action.DRAFT)
 
 
 @dataclass(frozen=True)
@@ -77,31 +97,101 @@ class Layout:
     def memo(self) -> Path:
         return self.out / ".cache" / "checked.json"
 
+    def claims(self) -> Path:
+        return self.out / ".cache" / "claims.jsonl"
+
+
+# --- claims: which register each file in this output folder was published for -------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A file about to be published into the output folder, for one register."""
+
+    file: str
+    sha256: str
+    register: str  # the register's absolute path
+
+
+class Claims:
+    """The output folder's record of what is being published into it, and for which register.
+
+    One JSON line per file, appended (and flushed to disk) just before the file is written, so
+    it survives a build killed between the file and its register row.
+    """
+
+    def __init__(self, path: Path, claims: dict[str, Claim]) -> None:
+        self.path = path
+        self._claims = claims
+
+    @classmethod
+    def read(cls, path: Path) -> Claims:
+        claims: dict[str, Claim] = {}
+        try:
+            lines = path.read_bytes().splitlines()
+        except FileNotFoundError:
+            lines = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+                claim = Claim(str(record["file"]), str(record["sha256"]), str(record["register"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # a line torn by a crash claims nothing
+            claims[claim.file] = claim
+        return cls(path, claims)
+
+    def get(self, file: str) -> Claim | None:
+        return self._claims.get(file)
+
+    def add(self, claim: Claim) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(claim.__dict__, sort_keys=True).encode() + b"\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._claims[claim.file] = claim
+
+
+# --- planning ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Step:
-    """One file of one leaflet, and what to do about it."""
+    """One PDF of one leaflet, and what to do about it."""
 
-    variant: str  # ARCHIVAL or PRINT
+    variant: str  # ARCHIVAL, PRINT or LARGE_PRINT
     action: Action
     path: Path
     row: Row | None = None
+    claim: Claim | None = None  # for ADOPT: who put the file there, if we know
 
 
 @dataclass(frozen=True)
 class Plan:
-    """One leaflet and the files to make for it."""
+    """One leaflet, the files to make for it, and its web page (None when it is current)."""
 
     source: Source
     draft: bool
     steps: tuple[Step, ...]
+    page: Path
+    page_stamp: str | None
+
+    @property
+    def to_lay_out(self) -> tuple[str, ...]:
+        """The variants whose PDFs must be laid out, in step order."""
+        return tuple(step.variant for step in self.steps if step.action in LAY_OUT)
 
 
 def plan(
     sources: Sequence[Source],
     register: Register,
     layout: Layout,
+    claims: Claims,
     *,
+    layout_sha: str,
     drafts: bool = False,
     variants: Sequence[str] = (ARCHIVAL,),
 ) -> list[Plan]:
@@ -110,23 +200,27 @@ def plan(
     problems: list[Problem] = []
     for source in sources:
         leaflet = source.leaflet
-        if drafts or leaflet.is_draft:
+        draft = drafts or leaflet.is_draft
+        page = layout.html(leaflet, draft)
+        stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
+        page_stamp = None if page_is_current(page, stamp) else stamp
+        if draft:
             step = Step(ARCHIVAL, Action.DRAFT, layout.draft_pdf(leaflet))
-            plans.append(Plan(source, draft=True, steps=(step,)))
+            plans.append(Plan(source, True, (step,), page, page_stamp))
             continue
         conflict = _version_conflict(source, register, layout.variant_name(ARCHIVAL))
         if conflict:
-            field, message = conflict
-            line, column = source.value_place(field)
-            problems.append(Problem(source.display, line, column, field, message))
+            field_name, message = conflict
+            line, column = source.value_place(field_name)
+            problems.append(Problem(source.display, line, column, field_name, message))
             continue
         steps = []
         for variant in variants:
-            name = layout.variant_name(variant)
-            path = layout.out / layout.file(leaflet, variant)
-            row = register.find(leaflet.reference, leaflet.version, name)
-            steps.append(Step(variant, _action(row, path), path, row))
-        plans.append(Plan(source, draft=False, steps=tuple(steps)))
+            file = layout.file(leaflet, variant)
+            path = layout.out / file
+            row = register.find(leaflet.reference, leaflet.version, layout.variant_name(variant))
+            steps.append(Step(variant, _action(row, path), path, row, claims.get(file)))
+        plans.append(Plan(source, False, tuple(steps), page, page_stamp))
     if problems:
         raise ProblemsFound(problems, "Nothing was written.")
     return plans
@@ -134,7 +228,7 @@ def plan(
 
 def _action(row: Row | None, path: Path) -> Action:
     if row is None:
-        return Action.PUBLISH
+        return Action.ADOPT if path.exists() else Action.PUBLISH
     if not path.is_file():
         return Action.RESTORE
     return Action.UP_TO_DATE if sha256_file(path) == row.pdf_sha256 else Action.DAMAGED
@@ -145,10 +239,11 @@ def _version_conflict(source: Source, register: Register, variant: str) -> tuple
     row = register.find(leaflet.reference, leaflet.version, variant)
     latest = register.latest(leaflet.reference, variant)
     if row is not None and row.source_sha256 != source.sha256:
+        what = "text or pictures" if source.pictures else "text"
         return (
             "version",
             f"{leaflet.version} was already published on {row.published} from different "
-            "text, and a published version never changes: raise version to "
+            f"{what}, and a published version never changes: raise version to "
             f"{(latest.version if latest else leaflet.version) + 1} and last_updated to "
             "today's date (or undo the edit)",
         )
@@ -168,9 +263,193 @@ def _version_conflict(source: Source, register: Register, variant: str) -> tuple
     return None
 
 
+# --- publishing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Written:
+    """One output file and what happened to it."""
+
+    path: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Product:
+    """Everything one leaflet publishes, as laid out: its web page (None when it is current)
+    and each PDF's bytes (or the error that stopped it), by variant."""
+
+    page: str | None
+    pdfs: Mapping[str, bytes | LeafletError]
+
+
+@dataclass(frozen=True)
+class Published:
+    """What publishing one leaflet did: its files, its new register rows, files moved aside."""
+
+    files: list[Written]
+    rows: list[Row]
+    moved: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Publisher:
+    """Writes each leaflet's files with their register rows, one leaflet at a time.
+
+    Used only while the register's and the output folder's locks are held.
+    """
+
+    layout: Layout
+    register: Register
+    claims: Claims
+    layout_sha: str
+    tool_version: str
+    shown: Callable[[Path], str]
+    today: dt.date = field(default_factory=dt.date.today)
+    moment: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y%m%dT%H%M%S"))
+
+    def publish(self, item: Plan, product: Product) -> Published:
+        """Write one leaflet's PDFs (each followed by its register row), then its web page.
+
+        Everything that could refuse is decided first, so a leaflet that fails leaves no new
+        file, page or row at all.
+        """
+        failed = [made for made in product.pdfs.values() if isinstance(made, LeafletError)]
+        if failed:
+            raise failed[0]
+        decided = [(step, self._decide(item, step, product)) for step in item.steps]
+        files: list[Written] = []
+        rows: list[Row] = []
+        moved: list[str] = []
+        for step, data in decided:
+            shown = self.shown(step.path)
+            if data is None:
+                files.append(Written(shown, Outcome.UNCHANGED))
+                continue
+            if item.draft:
+                files.append(Written(shown, replace_file(step.path, data)))
+                continue
+            sha = sha256_bytes(data)
+            if step.action is Action.ADOPT and sha256_file(step.path) != sha:
+                moved.append(self._move_aside(step.path))
+            file = self.layout.file(item.source.leaflet, step.variant)
+            self.claims.add(Claim(file, sha, str(self.register.path.resolve())))
+            outcome = publish_pdf(step.path, data, shown_as=shown)
+            if step.action is Action.ADOPT and outcome is Outcome.UNCHANGED:
+                outcome = Outcome.ADOPTED
+            files.append(Written(shown, outcome))
+            if step.action in (Action.PUBLISH, Action.ADOPT):
+                row = self._row(item.source, step, sha)
+                append_rows(self.register.path, [row])
+                self.register = self.register.with_rows([row])
+                rows.append(row)
+        if item.page_stamp is not None and product.page is not None:
+            files.insert(0, Written(self.shown(item.page), publish_page(item.page, product.page)))
+        else:
+            files.insert(0, Written(self.shown(item.page), Outcome.UNCHANGED))
+        return Published(files, rows, moved)
+
+    def _decide(self, item: Plan, step: Step, product: Product) -> bytes | None:
+        """The bytes to write for one step (None: nothing to do), or the reason it is refused."""
+        shown = self.shown(step.path)
+        if step.action is Action.UP_TO_DATE:
+            return None
+        if step.action is Action.DAMAGED:
+            raise PublishError(
+                f"{shown}: does not match the publication register (its bytes changed since "
+                "it was published). It was left as it is; run `build-leaflets verify` and "
+                "restore the file from your archive."
+            )
+        data = product.pdfs[step.variant]
+        assert isinstance(data, bytes)
+        if step.action is Action.RESTORE:
+            assert step.row is not None
+            if sha256_bytes(data) != step.row.pdf_sha256:
+                raise PublishError(self._mismatch(shown, step.row))
+        if step.action is Action.ADOPT:
+            if not step.path.is_file():
+                raise PublishError(
+                    f"{shown}: is in the way of a published PDF and is not a file; "
+                    "move it somewhere else and build again"
+                )
+            claim = step.claim
+            ours = str(self.register.path.resolve())
+            if (
+                claim is not None
+                and claim.register != ours
+                and sha256_file(step.path) != (sha256_bytes(data))
+            ):
+                raise PublishError(
+                    f"{shown}: was published into this folder for another register "
+                    f"({claim.register}), from a different {item.source.leaflet.reference} "
+                    f"v{item.source.leaflet.version}, and a published file is never replaced. "
+                    "Build into another folder with --out, or raise version and last_updated."
+                )
+        return data
+
+    def _move_aside(self, path: Path) -> str:
+        """Move a leftover file into quarantine/ (never delete it), keeping its place."""
+        relative = path.relative_to(self.layout.out)
+        target = self.layout.out / QUARANTINE / self.moment / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        return f"{self.shown(path)} -> {self.shown(target)}"
+
+    def _row(self, source: Source, step: Step, pdf_sha: str) -> Row:
+        leaflet = source.leaflet
+        return Row(
+            reference=leaflet.reference,
+            version=leaflet.version,
+            variant=self.layout.variant_name(step.variant),
+            title=leaflet.title,
+            last_updated=leaflet.last_updated.isoformat(),
+            archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
+            status=leaflet.status,
+            source_sha256=source.sha256,
+            pdf_sha256=pdf_sha,
+            file=self.layout.file(leaflet, step.variant),
+            layout_sha256=self.layout_sha,
+            tool_version=self.tool_version,
+            published=self.today.isoformat(),
+        )
+
+    def _mismatch(self, shown: str, row: Row) -> str:
+        """Why a rebuilt PDF may differ from the registered one, with what changed if known."""
+        changed = []
+        if row.layout_sha256 != self.layout_sha:
+            changed.append("the layout (layouts/) or the site settings changed")
+        if row.tool_version != self.tool_version:
+            changed.append(f"tools were {row.tool_version}; now {self.tool_version}")
+        reason = "; ".join(changed) or "the layout, tools and libraries are recorded as the same"
+        return (
+            f"{shown}: is missing, and rebuilding it does not give the registered PDF "
+            f"(SHA-256 {row.pdf_sha256[:12]}...): {reason}. Nothing was written under that "
+            "name; restore the published file from your archive, or publish a new version."
+        )
+
+
+def clear_leftovers(folders: Sequence[Path]) -> None:
+    """Delete the temporary files of writes that a killed process never finished.
+
+    Only our own temporaries (`.NAME.XXXX.tmp`, see `write_atomic`) are removed, and only while
+    the locks are held, so no running build can still be writing them.
+    """
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in _temporaries(folder):
+            path.unlink(missing_ok=True)
+
+
+def _temporaries(folder: Path) -> Iterator[Path]:
+    for path in folder.rglob(".*.tmp"):
+        if QUARANTINE not in path.relative_to(folder).parts and path.is_file():
+            yield path
+
+
 def layout_digest(layouts: Path, settings: str) -> str:
-    """One hash of every file in the layout and the site settings, so a changed template,
-    logo or organisation name is noticed."""
+    """One hash of every file in the layout (logos included) and the site settings, so a
+    changed template, logo or organisation name is noticed."""
     digest = hashlib.sha256(settings.encode() + b"\0")
     for path in sorted(p for p in layouts.rglob("*") if p.is_file()):
         digest.update(path.relative_to(layouts).as_posix().encode() + b"\0")
@@ -196,8 +475,8 @@ def page_is_current(path: Path, stamp: str) -> bool:
     return f'<meta name="leaflet-build" content="{stamp}">'.encode() in head
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that the file is either the old one or the whole new one."""
+def _temporary(path: Path, data: bytes) -> Path:
+    """`data` in a new file beside `path`, flushed to disk; the caller puts it in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
@@ -207,34 +486,81 @@ def write_atomic(path: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         temporary.chmod(0o644)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that the file is either the old one or the whole new one."""
+    temporary = _temporary(path, data)
+    try:
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
 
 
-def publish_page(path: Path, data: bytes) -> Outcome:
+def write_new(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` only if nothing is there yet, atomically; False if something was.
+
+    The file is linked into place, which fails rather than replaces, so not even a writer that
+    ignored the locks could put other bytes under a published name.
+    """
+    temporary = _temporary(path, data)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_folder(path.parent)
+    return True
+
+
+def publish_page(path: Path, data: str | bytes) -> Outcome:
     """A web page shows the current version, so it is replaced whenever it changes."""
+    return replace_file(path, data.encode() if isinstance(data, str) else data)
+
+
+def replace_file(path: Path, data: bytes) -> Outcome:
+    """A file that shows the current state (a page, a draft): replaced when it changes."""
     if path.is_file() and path.read_bytes() == data:
         return Outcome.UNCHANGED
     write_atomic(path, data)
     return Outcome.WRITTEN
 
 
-def publish_pdf(path: Path, data: bytes, *, shown_as: str, replaceable: bool = False) -> Outcome:
-    """Write a versioned PDF once. The same bytes again are fine; different bytes are refused.
-
-    `replaceable` is for drafts, which are working copies and never published.
-    """
-    if path.is_file():
-        if path.read_bytes() == data:
-            return Outcome.UNCHANGED
-        if not replaceable:
+def publish_pdf(path: Path, data: bytes, *, shown_as: str) -> Outcome:
+    """Write a versioned PDF once. The same bytes again are fine; different bytes are refused."""
+    for _attempt in range(2):
+        if path.is_file():
+            if path.read_bytes() == data:
+                return Outcome.UNCHANGED
             raise PublishError(
                 f"{shown_as}: already holds a different PDF of this version, and a published "
                 "version is never overwritten. If the leaflet's text changed, raise 'version' "
                 "and 'last_updated' in its YAML file; if only the layout or settings changed, "
                 "build into another folder with --out."
             )
-    write_atomic(path, data)
-    return Outcome.WRITTEN
+        try:
+            if write_new(path, data):
+                return Outcome.WRITTEN
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+                raise
+            # A file system without hard links: the locks keep other builds out.
+            write_atomic(path, data)
+            return Outcome.WRITTEN
+    raise PublishError(f"{shown_as}: could not be published; build again")

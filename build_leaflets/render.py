@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import mimetypes
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Literal
 import jinja2
 from markupsafe import Markup
 
-from build_leaflets import markup
+from build_leaflets import fonts, markup
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
 from build_leaflets.model import Leaflet
@@ -34,19 +35,6 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Fonts:
-    """The font files the layout uses: regular, bold, italic and bold italic."""
-
-    family: str
-    files: dict[tuple[str, str], Path]  # (weight, style) -> file
-
-    @property
-    def files_dir(self) -> Path:
-        """The installed package's folder: the only place outside the project fonts come from."""
-        return next(iter(self.files.values())).parent
 
 
 def uk_date(day: date) -> str:
@@ -66,22 +54,9 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{text}"')
 
 
-@functools.cache
-def installed_fonts() -> Fonts:
-    """Atkinson Hyperlegible from its pip package, so output never depends on system fonts."""
-    import fontpkg_atkinson_hyperlegible as package  # noqa: PLC0415  (one import, one place)
-
-    folder = Path(package.__file__).resolve().parent / "files"
-    names = {
-        ("normal", "normal"): "Regular",
-        ("bold", "normal"): "Bold",
-        ("normal", "italic"): "Italic",
-        ("bold", "italic"): "BoldItalic",
-    }
-    return Fonts(
-        package.FAMILY,
-        {key: folder / f"AtkinsonHyperlegible-{name}.ttf" for key, name in names.items()},
-    )
+def installed_fonts() -> fonts.Fonts:
+    """The main typeface, Atkinson Hyperlegible, from its pip package."""
+    return fonts.bundled_fonts()[0]
 
 
 @functools.cache
@@ -109,8 +84,13 @@ def render_html(
     draft: bool | None = None,
     printer: Printer | None = None,
     large_print: float | None = None,
+    pictures: Mapping[str, bytes] | None = None,
 ) -> str:
     """The leaflet as one HTML page; `media="print"` for the PDF stage.
+
+    `pictures` holds the bytes of the pictures the leaflet shows, read and checked once (see
+    `Source.read_pictures`): the web page inlines them, the PDF stage is handed them by URL
+    (`picture_resources`), so a picture is never read twice or from a stale cache.
 
     `stamp` says what the page was made from (checked by the next build to skip it);
     `draft` marks it DRAFT on every page (default: when its status is draft); `printer`
@@ -124,9 +104,8 @@ def render_html(
         return _data_url(path) if inline else path.resolve().as_uri()
 
     images = {
-        src: asset(project.leaflets / src)
-        for section in leaflet.sections()
-        for src in markup.image_sources(section.body)
+        name: _data_url_of(name, data) if inline else _picture_url(project, name)
+        for name, data in (pictures or {}).items()
     }
     sections = [
         {
@@ -136,7 +115,6 @@ def render_html(
         }
         for section in leaflet.sections()
     ]
-    fonts = installed_fonts()
     logo_name = site.print_logo if printer and site.print_logo else site.logo
     logo = layouts / logo_name if logo_name else None
     if logo is not None and not logo.is_file():
@@ -154,8 +132,9 @@ def render_html(
             page_size=printer.trim if printer else page_size or site.page_size,
             sections=sections,
             stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),
-            fonts=_font_faces(inline),
-            font_family=fonts.family,
+            font_faces=Markup(fonts.font_face_css(True, leaflet.model_dump_json()))
+            if inline
+            else "",
             logo=asset(logo) if logo else None,
             subject=leaflet.summary or f"Patient information: {leaflet.title}",
             printer=printer,
@@ -175,27 +154,11 @@ def render_html(
         raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
 
 
-def _font_faces(inline: bool) -> list[dict[str, str]]:
-    """The @font-face sources: inlined for the web, the installed files for print."""
-    return [
-        {
-            "weight": weight,
-            "style": style,
-            "url": _data_url(path) if inline else path.resolve().as_uri(),
-        }
-        for (weight, style), path in installed_fonts().files.items()
-    ]
-
-
 @functools.cache
 def font_css() -> str:
-    """@font-face rules for the installed font files, for the PDF stage to parse once per
+    """@font-face rules for the bundled font files, for the PDF stage to parse once per
     process instead of once per document (a fifth of the layout time)."""
-    return "\n".join(
-        f'@font-face {{ font-family: "{installed_fonts().family}"; font-weight: {f["weight"]}; '
-        f'font-style: {f["style"]}; src: url("{f["url"]}"); }}'
-        for f in _font_faces(inline=False)
-    )
+    return fonts.font_face_css(inline=False)
 
 
 @dataclass(frozen=True)
@@ -222,8 +185,7 @@ def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -
             site=project.site,
             as_of=as_of,
             states=[(s, sum(e.state == s for e in rows)) for s in states],
-            fonts=_font_faces(inline=True),
-            font_family=installed_fonts().family,
+            font_faces=Markup(fonts.font_face_css(True, " ".join(e.leaflet.title for e in rows))),
             stylesheet=Markup(
                 "\n".join(
                     (project.layouts / name).read_text(encoding="utf-8")
@@ -279,11 +241,38 @@ def _icc_url(project: Project, printer: Printer) -> str:
     return _data_url(path)
 
 
-@functools.cache
+def picture_resources(project: Project, pictures: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The pictures by the URLs a print page uses for them, for the PDF stage's fetcher."""
+    return {_picture_url(project, name): data for name, data in pictures.items()}
+
+
+def _picture_url(project: Project, name: str) -> str:
+    return (project.leaflets / name).resolve().as_uri()
+
+
+def font_folders() -> list[Path]:
+    """The folders of the bundled font files: the only place outside the project fonts come
+    from."""
+    return [family.files_dir for family in fonts.bundled_fonts()]
+
+
 def _data_url(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix == ".ttf":
+    """A file as a data: URL. Cached by the file's size and modification time, so an edited
+    logo or stylesheet asset shows at once in a long-running preview."""
+    stat = path.stat()
+    return _cached_data_url(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_data_url(path: Path, _mtime: int, _size: int) -> str:
+    return _data_url_of(path.name, path.read_bytes())
+
+
+def _data_url_of(name: str, data: bytes) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    suffix = Path(name).suffix.lower()
+    if suffix == ".ttf":
         kind = "font/ttf"
-    elif path.suffix.lower() in (".icc", ".icm"):
+    elif suffix in (".icc", ".icm"):
         kind = "application/vnd.iccprofile"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"

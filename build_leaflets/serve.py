@@ -8,6 +8,12 @@ Preview builds are drafts (`build.build(..., drafts=True)`) written to `output/p
 never registered, so previewing cannot publish a version or change `leaflets/register.csv`, and
 previews never mix with published files. Like `cli.py`, this module only calls `build`; the
 reload script and the error banner are added to pages as they are served, never to files on disk.
+
+The preview shows unpublished drafts, so it answers only this computer: it listens on 127.0.0.1,
+and it answers only requests addressed to a local name (the `Host` header), so that a web page
+cannot use DNS rebinding to read drafts through the browser. Nothing a client or a leaflet does
+can stop it: idle connections are dropped after IDLE_TIMEOUT seconds, and even a fault of our own
+while building is shown on the pages and the terminal, not raised.
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ import socket
 import socketserver
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import watchfiles
@@ -37,6 +44,14 @@ PREVIEW_DIR = "preview"  # inside the project's output folder
 RELOAD_PATH = "/__reload"  # answers the build counter; pages poll it
 _READY_TIMEOUT_MS = 200  # how soon the watcher first reports in, so `ready` means "watching"
 _LEAFLET_SUFFIXES = (".yaml", ".yml")
+# Seconds a connection may wait for its client before it is dropped. Each connection has a
+# thread of its own, so without a limit a client that connects and sends nothing (slowloris)
+# would hold a thread for ever. Read when a connection is accepted, so tests can lower it.
+IDLE_TIMEOUT = 30.0
+# The names under which this computer reaches the preview; any other `Host` is refused.
+_LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+_ANSWERED_METHODS = ("GET", "HEAD")
+_ANY_ADDRESS = ("", "0.0.0.0", "::")
 
 # Polls the build counter and reloads when it moves on. Without JavaScript the page is
 # simply not live; if the server stops, polling slows down and carries on when it is back.
@@ -65,6 +80,17 @@ _NOT_FOUND = b"""<!DOCTYPE html>
 <body><h1>Not found</h1><p>There is no such page in the preview.
 <a href="/index.html">See every leaflet</a>.</p></body></html>
 """
+
+_MISDIRECTED = """This preview only answers requests from this computer, to {url}.
+Open {url} in a browser on the computer that runs `build-leaflets serve`.
+"""
+
+_INTERNAL_ERROR = (
+    "internal error while building the preview: {error}\n"
+    "This is a fault in build-leaflets {version}, not in your leaflets: please report it, with "
+    "the details shown in the terminal. The preview keeps running and tries again on the next "
+    "save."
+)
 
 _BODY_TAG = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
@@ -149,15 +175,14 @@ def _build(
     """One draft build (the chosen leaflets, or all); its error, if any, is kept for the pages.
 
     A user's mistake (or a file that cannot be read or written) is reported, not raised: the
-    preview must keep running while the file is being fixed.
+    preview must keep running while the file is being fixed. So is any other exception, a fault
+    of ours that some leaflet or layout has found: the user cannot fix it, but the preview
+    staying up (and recovering once the trigger is gone) is worth more than a crash.
     """
     try:
         result = build.build(project, references, out=folder, drafts=True)
-    except LeafletError as error:
-        _fail(state, error.format_message(), echo)
-        return
-    except OSError as error:
-        _fail(state, str(error), echo)
+    except Exception as error:
+        _fail_on(error, state, echo)
         return
     for done in result.done:
         echo(f"{done.reference} v{done.version}: {done.summary}")
@@ -175,6 +200,25 @@ def _fail(state: _State, message: str, echo: Callable[[str], None]) -> None:
     state.finish(message)
 
 
+def _fail_on(error: Exception, state: _State, echo: Callable[[str], None]) -> None:
+    """Report an exception from a build: a user's error as it is; anything else as our fault,
+    with its traceback in the terminal (for the report) but not on the page."""
+    if isinstance(error, LeafletError):
+        _fail(state, error.format_message(), echo)
+    elif isinstance(error, OSError):
+        _fail(state, str(error), echo)
+    else:
+        detail = "".join(traceback.format_exception(error)).rstrip()
+        message = _INTERNAL_ERROR.format(error=_describe(error), version=__version__)
+        echo(detail)
+        _fail(state, message, echo)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def _rebuild(
     project: Project,
     folder: Path,
@@ -187,8 +231,8 @@ def _rebuild(
     echo(f"Changed: {', '.join(project.relative(path) for path in paths)}")
     try:
         references = () if state.snapshot()[1] else _references(project, paths)
-    except LeafletError as error:
-        _fail(state, error.format_message(), echo)
+    except Exception as error:
+        _fail_on(error, state, echo)
         return
     _build(project, folder, references, state, echo)
 
@@ -255,12 +299,15 @@ def _watch(
 
 class _Server(ThreadingHTTPServer):
     """The standard threading server, on IPv6 too, without reverse DNS at start and without
-    tracebacks when a browser drops a connection (it does so on every reload)."""
+    tracebacks when a browser drops a connection (it does so on every reload) or a connection
+    is dropped for being idle."""
 
     def __init__(self, address: tuple[str, int], handler: Callable[..., Any]) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
+        # Known only once bound: port 0 leaves the port to the system.
+        self.hosts = _allowed_hosts(address[0], self.server_address[1])
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's full name, which can hang without DNS.
@@ -268,7 +315,7 @@ class _Server(ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             super().handle_error(request, client_address)
 
 
@@ -284,22 +331,78 @@ def _listen(host: str, port: int, folder: Path, state: _State) -> _Server:
         ) from None
 
 
-def _address(server: _Server) -> str:
+def _address(server: socketserver.BaseServer) -> str:
     host, port = server.server_address[:2]
-    shown = f"[{host}]" if ":" in str(host) else str(host)
-    return f"http://{shown}:{port}/"
+    return f"http://{_bracketed(str(host))}:{port}/"
+
+
+def _bracketed(host: str) -> str:
+    """A host as it appears in a URL or a `Host` header: IPv6 addresses in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _local_address(server: socketserver.BaseServer) -> str:
+    """Where a browser on this computer finds the preview (not 0.0.0.0, should it be bound)."""
+    host, port = server.server_address[:2]
+    if host in _ANY_ADDRESS:
+        return f"http://127.0.0.1:{port}/"
+    return _address(server)
+
+
+def _allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The `Host` headers answered: the local names and the host the user chose to bind, each
+    bare or with the real port, compared in lower case (host names ignore case).
+
+    Checking the name defeats DNS rebinding: a page from evil.example that makes its name
+    resolve to 127.0.0.1 still sends `Host: evil.example`, so it cannot read the preview.
+    A wildcard bind (0.0.0.0) adds no name: only this computer's names are answered.
+    """
+    names = set(_LOCAL_NAMES)
+    if host not in _ANY_ADDRESS:
+        names.add(_bracketed(host))
+    return frozenset(form.lower() for name in names for form in (name, f"{name}:{port}"))
 
 
 class _Handler(BaseHTTPRequestHandler):
     """GET and HEAD of files inside the preview folder, with the reload script and the latest
-    error added to every HTML page; the build counter at RELOAD_PATH. Nothing is logged."""
+    error added to every HTML page; the build counter at RELOAD_PATH. Nothing is logged.
+
+    Every request, whatever its method, first passes the `Host` check in `parse_request`;
+    methods other than GET and HEAD are then refused with 405 there too, in one place.
+    """
 
     server_version = f"build-leaflets/{__version__}"
 
     def __init__(self, *args: Any, root: Path, state: _State) -> None:
         self.root = root
         self.state = state
+        # StreamRequestHandler.setup applies this to the socket: each read or write that waits
+        # longer ends the connection (quietly, see handle_one_request and _Server.handle_error).
+        self.timeout = IDLE_TIMEOUT
         super().__init__(*args)
+
+    def parse_request(self) -> bool:
+        """Parse as usual, then refuse a foreign `Host` (421) or another method (405).
+
+        Returning False tells handle_one_request that the answer has been sent, so no do_*
+        method runs, for any method, known or not.
+        """
+        if not super().parse_request():
+            return False
+        head = self.command == "HEAD"
+        given = self.headers.get_all("Host") or []
+        if len(given) != 1 or given[0].strip().lower() not in cast(_Server, self.server).hosts:
+            url = _local_address(self.server)
+            text = _MISDIRECTED.format(url=url).encode()
+            self.close_connection = True
+            self._send(421, "text/plain; charset=utf-8", text, body=not head)
+            return False
+        if self.command not in _ANSWERED_METHODS:
+            text = b"The preview only shows pages: it answers GET and HEAD.\n"
+            self.close_connection = True
+            self._send(405, "text/plain; charset=utf-8", text, body=True, allow=True)
+            return False
+        return True
 
     def do_GET(self) -> None:
         self._answer(body=True)
@@ -327,13 +430,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, "text/html; charset=utf-8", page, body)
             return
         kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-        data = found.read_bytes()
+        try:
+            data = found.read_bytes()
+        except OSError:  # replaced or removed by a rebuild since it was found
+            self._send(404, "text/html; charset=utf-8", _inject(_NOT_FOUND, builds, error), body)
+            return
         if kind == "text/html":
             data, kind = _inject(data, builds, error), "text/html; charset=utf-8"
         self._send(200, kind, data, body)
 
-    def _send(self, status: int, kind: str, data: bytes, body: bool) -> None:
+    def _send(
+        self, status: int, kind: str, data: bytes, body: bool, *, allow: bool = False
+    ) -> None:
         self.send_response(status)
+        if allow:
+            self.send_header("Allow", ", ".join(_ANSWERED_METHODS))
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")  # a preview is never current for long

@@ -9,6 +9,7 @@ import html
 import http.client
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from build_leaflets import build
+from build_leaflets import serve as serve_module
 from build_leaflets.config import load_project
 from build_leaflets.serve import RELOAD_PATH, serve
 from tests.conftest import SAMPLES, tree
@@ -66,6 +69,29 @@ class Preview:
         try:
             connection.request("GET", path)
             return connection.getresponse().status
+        finally:
+            connection.close()
+
+    @property
+    def port(self) -> int:
+        port = urlsplit(self.url).port
+        assert port is not None
+        return port
+
+    def raw(
+        self, path: str = "/", *, hosts: tuple[str, ...], method: str = "GET"
+    ) -> tuple[int, http.client.HTTPMessage, str]:
+        """Status, headers and text for a request with exactly these `Host` headers (none, one
+        or several), as a DNS-rebinding page or another program could send it."""
+        address = urlsplit(self.url)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        try:
+            connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            for host in hosts:
+                connection.putheader("Host", host)
+            connection.endheaders()
+            answer = connection.getresponse()
+            return answer.status, answer.headers, answer.read().decode()
         finally:
             connection.close()
 
@@ -284,3 +310,164 @@ def test_ctrl_c_ends_the_preview_without_a_traceback(make_project):
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert "Preview stopped." in out
+
+
+def test_a_request_for_another_host_is_misdirected(start_preview):
+    """DNS rebinding: a page from another site whose name now points at 127.0.0.1 reaches the
+    preview, but its requests still name that site; they get 421 and nothing of the drafts."""
+    preview = start_preview(PSY_0101)
+    port = preview.port
+    local = f"http://127.0.0.1:{port}/"
+    assert SENTENCE in preview.raw("/drafts/PSY-0101.html", hosts=(f"127.0.0.1:{port}",))[2]
+
+    for hosts in (
+        (f"evil.example:{port}",),
+        ("evil.example",),
+        (f"127.0.0.1.evil.example:{port}",),
+        (f"localhost.evil.example:{port}",),
+        (f"evil.example:{port}@127.0.0.1:{port}",),
+        (f"127.0.0.1:{port + 1 if port < 65535 else port - 1}",),  # another port: another site
+        (f"127.0.0.1:{port}:{port}",),
+        (f"::1:{port}",),
+        ("",),
+        (),
+        (f"127.0.0.1:{port}", f"evil.example:{port}"),
+    ):
+        for method in ("GET", "HEAD", "POST", "DELETE", "FOO"):
+            for path in ("/drafts/PSY-0101.html", RELOAD_PATH, "/"):
+                status, headers, text = preview.raw(path, hosts=hosts, method=method)
+                assert status == 421, (method, path, hosts)
+                assert headers["Content-Type"] == "text/plain; charset=utf-8"
+                assert SENTENCE not in text and "<" not in text
+                if method == "HEAD":
+                    assert text == ""
+                else:
+                    assert "only answers requests from this computer" in text
+                    assert local in text, text
+
+
+def test_the_local_names_are_answered(start_preview):
+    preview = start_preview(PSY_0101)
+    port = preview.port
+    for host in (
+        f"127.0.0.1:{port}",
+        f"localhost:{port}",
+        f"[::1]:{port}",
+        f"LocalHost:{port}",
+        "127.0.0.1",
+        "localhost",
+        "[::1]",
+    ):
+        status, _, text = preview.raw("/drafts/PSY-0101.html", hosts=(host,))
+        assert status == 200, host
+        assert SENTENCE in text, host
+        status, _, text = preview.raw("/drafts/PSY-0101.html", hosts=(host,), method="HEAD")
+        assert (status, text) == (200, ""), host
+        assert preview.raw(RELOAD_PATH, hosts=(host,))[0] == 200, host
+
+
+def test_methods_other_than_get_and_head_are_refused(start_preview):
+    preview = start_preview(PSY_0101)
+    host = f"localhost:{preview.port}"
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO"):
+        status, headers, text = preview.raw("/drafts/PSY-0101.html", hosts=(host,), method=method)
+        assert status == 405, method
+        assert headers["Allow"] == "GET, HEAD"
+        assert SENTENCE not in text
+
+
+def test_an_idle_connection_is_dropped_and_others_are_answered_meanwhile(
+    start_preview, monkeypatch, capsys
+):
+    """A client that connects and sends nothing, or stops halfway through its request, must
+    not hold its thread for ever; the preview answers everyone else all the while."""
+    monkeypatch.setattr(serve_module, "IDLE_TIMEOUT", 1.0)
+    preview = start_preview(PSY_0101)
+    address = urlsplit(preview.url)
+    silent = socket.create_connection((address.hostname, address.port), timeout=WAIT)
+    halfway = socket.create_connection((address.hostname, address.port), timeout=WAIT)
+    try:
+        halfway.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{preview.port}\r\n".encode())
+        assert SENTENCE in preview.page("/drafts/PSY-0101.html")
+        assert preview.builds() >= 1
+        for idle in (silent, halfway):
+            try:
+                assert idle.recv(1024) == b"", "the server answered an unfinished request"
+            except TimeoutError:
+                pytest.fail(f"the server kept an idle connection open for {WAIT:g} s")
+        assert SENTENCE in preview.page("/drafts/PSY-0101.html")
+    finally:
+        silent.close()
+        halfway.close()
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert not any("Traceback" in line for line in preview.said)
+
+
+def test_a_fault_while_rebuilding_is_shown_and_the_preview_carries_on(start_preview):
+    """A layout that makes our own code raise (not a LeafletError): the preview says so on
+    every page and in the terminal, keeps serving the last pages and recovers on the next save."""
+    preview = start_preview(PSY_0101)
+    template = preview.root / "layouts" / "index.html.j2"
+    good = template.read_text()
+    assert "<body>" in good
+    template.write_text(good.replace("<body>", "<body>{{ 1 // 0 }}", 1))
+
+    fault = "internal error while building the preview: ZeroDivisionError"
+    preview.wait_for(
+        "the internal error in the banner",
+        lambda: fault in (_banner(preview.page("/drafts/PSY-0101.html")) or ""),
+    )
+    banner = _banner(preview.page("/index.html")) or ""
+    assert fault in banner
+    assert "please report it" in banner
+    assert "Traceback" not in banner, "the traceback is for the terminal, not the page"
+    assert SENTENCE in preview.page("/drafts/PSY-0101.html"), "the last good page stays"
+    said = "\n".join(preview.said)
+    assert fault in said
+    assert "Traceback" in said and "ZeroDivisionError" in said
+    broken = preview.builds()
+
+    template.write_text(good)
+
+    preview.wait_for(
+        "the page without the banner",
+        lambda: _banner(preview.page("/drafts/PSY-0101.html")) is None,
+    )
+    assert preview.builds() > broken
+    assert _banner(preview.page("/index.html")) is None
+    assert "The preview builds cleanly again." in preview.said
+
+
+def test_a_fault_in_the_first_build_still_starts_the_preview(start_preview, monkeypatch):
+    """Our own code failing before anything was built: the preview starts anyway, shows the
+    fault on every page (even the not-found page) and builds once a file is saved."""
+    real_build = build.build
+    calls: list[int] = []
+
+    def build_failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("unexpected state")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(build, "build", build_failing_once)
+    preview = start_preview(PSY_0101)
+
+    status, page = preview.get("/drafts/PSY-0101.html")
+    assert status == 404
+    fault = "internal error while building the preview: RuntimeError: unexpected state"
+    assert fault in (_banner(page) or "")
+    assert any(fault in line for line in preview.said)
+
+    source = preview.root / "leaflets" / PSY_0101.name
+    source.write_text(source.read_text().replace(SENTENCE, EDITED))
+
+    preview.wait_for(
+        "the page without the banner",
+        lambda: (
+            preview.get("/drafts/PSY-0101.html")[0] == 200
+            and _banner(preview.page("/drafts/PSY-0101.html")) is None
+        ),
+    )
+    assert EDITED in preview.page("/drafts/PSY-0101.html")
