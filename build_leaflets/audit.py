@@ -179,12 +179,12 @@ def verify(
                     Finding(name, "is not in the publication register (unregistered PDF)")
                 )
                 continue
+            kinds = ", ".join(r.variant for r in register.rows_of(row.reference, row.version))
             findings.append(
                 Finding(
                     name,
-                    f"its SHA-256 differs from every registered file of {row.reference} "
-                    f"v{row.version} (it says it is the {row.variant} PDF): the file was "
-                    "changed after publication",
+                    f"its SHA-256 matches no registered file of {row.reference} v{row.version} "
+                    f"({kinds}): the file was changed after publication",
                 )
             )
         findings += [Finding(name, message) for message in _metadata_findings(record, row)]

@@ -133,7 +133,7 @@ def build(
     if not drafts:
         locks.insert(0, lock.register_lock(project.leaflets))
     with lock.hold(locks, wait=wait, on_wait=on_wait, shown=project.relative):
-        publish.clear_leftovers([layout.out, project.leaflets])
+        publish.clear_leftovers(layout.out, project.leaflets / REGISTER_NAME)
         result = _publish_all(
             project, chosen, layout, drafts, large_print, page_size, jobs, on_done
         )
@@ -243,13 +243,17 @@ def _catalogue(
 
 def _summary(item: publish.Plan, published: publish.Published) -> str:
     written = (publish.Outcome.WRITTEN, publish.Outcome.ADOPTED)
-    pdfs = [f.path for f in published.files if f.path.endswith(".pdf") and f.outcome in written]
+    files = [f for f in published.files if f.path.endswith(".pdf") and f.outcome in written]
+    pdfs = [f.path for f in files]
     if item.draft:
         return f"draft {pdfs[0]}" if pdfs else "draft up to date"
     if not pdfs:
         return "up to date"
     actions = {step.action for step in item.steps if step.action in publish.LAY_OUT}
-    word = "restored " if actions == {Action.RESTORE} else "published "
+    if all(f.outcome is publish.Outcome.ADOPTED for f in files):
+        word = "adopted "
+    else:
+        word = "restored " if actions == {Action.RESTORE} else "published "
     moved = "".join(f"; moved aside {m}" for m in published.moved)
     return word + ", ".join(pdfs) + moved
 

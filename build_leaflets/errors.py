@@ -99,6 +99,17 @@ def system_problem(error: OSError) -> SystemProblem:
 
     name = errno.errorcode.get(error.errno or 0, "")
     what = _ADVICE.get(name) or (error.strerror or str(error)).rstrip(".")
-    place = error.filename if error.filename is not None else "build-leaflets"
+    place = _shown(error.filename) if error.filename is not None else "build-leaflets"
     extra = f" ({error.filename2})" if error.filename2 is not None else ""
     return SystemProblem(f"{place}{extra}: {what}. Nothing was half-written.")
+
+
+def _shown(filename: object) -> str:
+    """A path as the user would type it from the current folder, where it lies below it."""
+    from pathlib import Path  # noqa: PLC0415  (only on the error path)
+
+    path = Path(str(filename))
+    try:
+        return path.relative_to(Path.cwd()).as_posix() if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -428,23 +428,22 @@ class Publisher:
         )
 
 
-def clear_leftovers(folders: Sequence[Path]) -> None:
-    """Delete the temporary files of writes that a killed process never finished.
+def clear_leftovers(out: Path, register: Path) -> None:
+    """Delete the temporary files of writes that a killed process never finished: any in the
+    output folder (all ours), and the register's own beside it (never other files there).
 
     Only our own temporaries (`.NAME.XXXX.tmp`, see `write_atomic`) are removed, and only while
     the locks are held, so no running build can still be writing them.
     """
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in _temporaries(folder):
-            path.unlink(missing_ok=True)
-
-
-def _temporaries(folder: Path) -> Iterator[Path]:
-    for path in folder.rglob(".*.tmp"):
-        if QUARANTINE not in path.relative_to(folder).parts and path.is_file():
-            yield path
+    found = [*register.parent.glob(f".{register.name}.*.tmp")]
+    if out.is_dir():
+        found += [
+            path
+            for path in out.rglob(".*.tmp")
+            if QUARANTINE not in path.relative_to(out).parts and path.is_file()
+        ]
+    for path in found:
+        path.unlink(missing_ok=True)
 
 
 def layout_digest(layouts: Path, settings: str) -> str:
@@ -486,6 +485,9 @@ def _temporary(path: Path, data: bytes) -> Path:
             file.flush()
             os.fsync(file.fileno())
         temporary.chmod(0o644)
+    except OSError as error:  # a full disk names no file: name the one being written
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -221,8 +221,8 @@ def test_verify_names_a_flipped_byte(runner, samples_project, tmp_path, monkeypa
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 1
     assert result.output.startswith(
-        "output/pdf/PSY-0103/PSY-0103-v1.pdf: its SHA-256 differs from the register's for "
-        "PSY-0103 v1: the file was changed after publication\n"
+        "output/pdf/PSY-0103/PSY-0103-v1.pdf: its SHA-256 matches no registered file of "
+        "PSY-0103 v1 (archival, print, large-print): the file was changed after publication\n"
     )
     assert "PSY-0101" not in result.output
 

@@ -33,7 +33,8 @@ def _project(root: Path, *leaflets: tuple[str, str]) -> Path:
     copy_project(root, *leaflets)
     settings = root / "pyproject.toml"
     text = settings.read_text().replace("large_print = true", "large_print = false")
-    settings.write_text(text.replace("[tool.build_leaflets]\n", "[tool.build_leaflets]\nprint_files = false\n", 1))
+    heading = "[tool.build_leaflets]\n"
+    settings.write_text(text.replace(heading, heading + "print_files = false\n", 1))
     return root
 
 
@@ -138,8 +139,9 @@ def test_builds_killed_at_random_points_then_a_layout_change_recover(tmp_path) -
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     moved = [line for line in result.stderr.splitlines() if line.startswith("Moved aside")]
-    assert len(moved) == 1 and f"output/pdf/{orphan}/{orphan}-v1.pdf -> output/quarantine/" in (
-        moved[0]
+    assert (
+        len(moved) == 1
+        and f"output/pdf/{orphan}/{orphan}-v1.pdf -> output/quarantine/" in (moved[0])
     )
     kept = list((root / "output" / "quarantine").rglob("*.pdf"))
     assert len(kept) == 1  # moved, never deleted
@@ -176,7 +178,7 @@ def test_a_second_build_waits_and_says_whom_for_or_refuses_with_no_wait(tmp_path
     with lock.hold([lock.register_lock(root / "leaflets")]):
         refused = _run(root, "build", "--no-wait")
         assert refused.returncode == 1
-        assert f"leaflets: the build started at " in refused.stderr
+        assert "leaflets: the build started at " in refused.stderr
         assert f"(pid {os.getpid()}) is writing here; try again when it has finished" in (
             refused.stderr
         )
@@ -184,9 +186,50 @@ def test_a_second_build_waits_and_says_whom_for_or_refuses_with_no_wait(tmp_path
 
         waiting = _start(root, "build")
         said = _read_line(waiting.stderr, 60)
-        assert said.startswith("Waiting for the build started at ") and f"(pid {os.getpid()})" in said
+        assert said.startswith("Waiting for the build started at ")
+        assert f"(pid {os.getpid()})" in said
         time.sleep(0.5)
         assert waiting.poll() is None  # really waiting
     out, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err
     assert "Registered 1 new PDF(s)" in out
+
+
+def _build_on_a_mount(root: Path, mount: str, folder: str) -> subprocess.CompletedProcess[str]:
+    """`build --out folder` in a mount namespace of its own (no privileges needed), where
+    `mount` has made `folder` a small or read-only file system."""
+    script = f'{mount} && exec "$0" -m build_leaflets build --out {folder}'
+    return subprocess.run(
+        ["unshare", "--mount", "--map-root-user", "sh", "-c", script, sys.executable],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CI": "true"},
+        check=False,
+    )
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(tmp_path) -> None:
+    root = _project(tmp_path / "project", _leaflet(1))
+    (root / "small").mkdir()
+    result = _build_on_a_mount(root, "mount -t tmpfs -o size=16k tmpfs small", "small")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "small/pdf/TST-0001/TST-0001-v1.pdf: the disk is full; free some space (or build into "
+        "another folder with --out) and run the command again. Nothing was half-written.\n"
+    )
+    assert _rows(root) == []
+
+
+def test_a_read_only_folder_is_one_line(tmp_path) -> None:
+    root = _project(tmp_path / "project", _leaflet(1))
+    (root / "locked").mkdir()
+    mount = "mount --bind locked locked && mount -o remount,bind,ro locked"
+    result = _build_on_a_mount(root, mount, "locked")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "locked/.build.lock: the folder is on a read-only disk; build into a writable "
+        "folder with --out. Nothing was half-written.\n"
+    )
+    assert _rows(root) == []
