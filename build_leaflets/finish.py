@@ -209,7 +209,11 @@ def _prune_colour_spaces(pdf: Any) -> None:
             continue
         pending.extend(value for value in item.values() if isinstance(value, dict))
         spaces = item.get("ColorSpace")
-        if isinstance(spaces, bytes | str):  # an indirect reference: "12 0 R"
+        if isinstance(spaces, bytes):
+            spaces = spaces.decode()
+        if isinstance(spaces, str):  # "12 0 R", or a picture's own space, e.g. "/DeviceRGB"
+            if not re.fullmatch(r"\d+ \d+ R", spaces.strip()):
+                continue
             spaces = pdf.objects[int(spaces.split()[0])]
         if isinstance(spaces, dict):
             for name in [n for n in spaces if f"/{n} ".encode() not in painted]:

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from build_leaflets import fonts, markup
+from build_leaflets import fonts, markup, pictures, screen
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.model import (
@@ -164,12 +164,10 @@ class Memo:
             stored = {}
         return cls(key, stored.get("entries") if stored.get("key") == key else None)
 
-    def knows(self, path: Path) -> bool:
+    def knows(self, path: Path, root: Path) -> bool:
         """Whether the file, as it is now, was checked before (read cheaply, no parsing)."""
-        try:
-            return hashlib.sha256(path.read_bytes()).hexdigest() in self.entries
-        except OSError:
-            return False
+        data = screen.read_file(path, root)
+        return isinstance(data, bytes) and hashlib.sha256(data).hexdigest() in self.entries
 
     def recall(self, data: bytes) -> tuple[Leaflet, dict[Path_, Place]] | None:
         digest = hashlib.sha256(data).hexdigest()
@@ -240,7 +238,7 @@ def _load_files(
     project: Project, files: list[Path], memo: Memo | None, workers: int
 ) -> Iterator[tuple[Source | None, list[Problem]]]:
     """Each file's result, in order: here, or in worker processes for a large catalogue."""
-    pending = [p for p in files if memo is None or not memo.knows(p)]
+    pending = [p for p in files if memo is None or not memo.knows(p, project.root)]
     if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
         for path in files:
             yield load_file(project, path, memo)
@@ -270,21 +268,25 @@ def load_file(
 ) -> tuple[Source | None, list[Problem]]:
     """One file: its `Source` when it is valid, and every problem found in it."""
     display = project.relative(path)
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")
-    except OSError as error:
-        return None, [Problem(display, 0, 0, "", f"cannot read file: {error.strerror}")]
-    except UnicodeDecodeError:
-        return None, [Problem(display, 0, 0, "", "is not UTF-8 text; save it as UTF-8")]
+    data = screen.read_file(path, project.root)
+    if isinstance(data, screen.Refusal):
+        return None, [_refused(display, data)]
     known = memo.recall(data) if memo is not None else None
     if known is not None:
         return Source(path, display, data, *known), []
+    text = screen.decode(data)
+    if isinstance(text, screen.Refusal):
+        return None, [_refused(display, text)]
+    refusals = screen.screen_yaml(text, _Loader)
+    if refusals:
+        return None, [_refused(display, refusal) for refusal in refusals]
 
     try:
         raw, places, duplicates = _parse(text)
     except yaml.MarkedYAMLError as error:
         return None, [_syntax_problem(display, error)]
+    except yaml.YAMLError as error:  # the reader's: a character YAML does not allow
+        return None, [_reader_problem(display, text, error)]
     problems = [Problem(display, line, col, name, msg) for name, line, col, msg in duplicates]
     if not isinstance(raw, dict):
         got = "nothing" if raw is None else _kind(raw)
@@ -292,6 +294,7 @@ def load_file(
 
     problems.extend(_body_problems(display, raw, places, project.leaflets))
     problems.extend(_text_problems(display, raw, places))
+    shown = _pictures(display, raw, places, project.leaflets, problems)
     try:
         leaflet = Leaflet.model_validate(raw)
     except ValidationError as error:
@@ -307,35 +310,52 @@ def load_file(
         problems.append(Problem(display, line, col, name, message))
     if problems:
         return None, problems
-    pictures = _pictures(display, leaflet, places, project.leaflets, problems)
-    if problems:
-        return None, problems
-    return Source(path, display, data, leaflet, places, pictures), []
+    return Source(path, display, data, leaflet, places, shown), []
 
 
 def _pictures(
     display: str,
-    leaflet: Leaflet,
+    raw: dict[str, Any],
     places: dict[Path_, Place],
     leaflets: Path,
     problems: list[Problem],
 ) -> tuple[Picture, ...]:
-    """Every picture the leaflet shows, read once for its checksum (a problem if unreadable)."""
+    """Every picture the leaflet shows, opened to check it can be printed and read once for
+    its checksum; whatever is wrong with one is a problem at the line that shows it."""
     found: dict[str, Picture] = {}
-    for section in leaflet.sections():
-        for name in markup.image_sources(section.body):
-            if name in found:
-                continue
-            path = leaflets / name
+    for path, body in _raw_bodies(raw):
+        for name, line in markup.images(body):
+            if name in found or markup.image_problem(name, leaflets) is not None:
+                continue  # the second use of a picture, or a problem reported already
+            where = places.get(path)
+            place = ((where.text_line if where else 0) + line, where.text_column if where else 0)
             try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                data = (leaflets / name).read_bytes()
             except OSError as error:
-                line, col = value_place(places, split(section.field))
-                message = f"image '{name}' cannot be read ({error.strerror})"
-                problems.append(Problem(display, line, col, section.field, message))
+                problem: str | None = f"image '{name}' cannot be read ({error.strerror})"
+            else:
+                problem = pictures.problem(name, data)
+            if problem is not None:
+                problems.append(Problem(display, *place, join(path), problem))
                 continue
-            found[name] = Picture(name, path, digest)
+            found[name] = Picture(name, leaflets / name, hashlib.sha256(data).hexdigest())
     return tuple(found.values())
+
+
+def _refused(display: str, refusal: screen.Refusal) -> Problem:
+    return Problem(display, refusal.line, refusal.column, refusal.field, refusal.message)
+
+
+def _reader_problem(display: str, text: str, error: yaml.YAMLError) -> Problem:
+    position = getattr(error, "position", None)
+    if not isinstance(position, int):
+        return Problem(display, 0, 0, "", f"is not valid YAML ({error})")
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    char = text[position] if position < len(text) else ""
+    what = f"U+{ord(char):04X}" if char else "a character"
+    message = f"contains {what}, which YAML does not allow; delete it"
+    return Problem(display, line, column, "", message)
 
 
 def _parse(text: str) -> tuple[Any, dict[Path_, Place], list[tuple[str, int, int, str]]]:
@@ -462,11 +482,19 @@ _UNPRINTED = frozenset({"sources"})
 
 
 def _text_problems(display: str, raw: dict[str, Any], places: dict[Path_, Place]) -> list[Problem]:
-    """Characters that no bundled font can show, at the place they were written: the PDF
-    would show an empty box, or a font from whatever machine built it."""
+    """Characters no text may hold, at the place they were written: control characters
+    (written as YAML escapes such as "\\e[31m", they would reach the register, the PDF's
+    metadata and people's terminals), and characters no bundled font can show (the PDF would
+    show an empty box, or a font from whatever machine built it)."""
     problems: list[Problem] = []
     for path, text in _strings(raw, ()):
-        missing = fonts.uncovered(text)
+        control = screen.control_in(text)
+        if control is not None:
+            line, column = _char_place(places.get(path), text, text.index(control))
+            message = f"contains {screen.describe_control(control)}; delete it"
+            problems.append(Problem(display, line, column, join(path), message))
+            continue
+        missing = "" if path[0] in _UNPRINTED else fonts.uncovered(text)
         if not missing:
             continue
         line, column = _char_place(places.get(path), text, text.index(missing[0]))
@@ -485,13 +513,12 @@ def _text_problems(display: str, raw: dict[str, Any], places: dict[Path_, Place]
 
 
 def _strings(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
-    """Every text value in a leaflet that is printed, with its path."""
+    """Every text value in a leaflet, with its path."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            if not (path == () and key in _UNPRINTED):
-                yield from _strings(item, (*path, key))
+            yield from _strings(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, (*path, index))

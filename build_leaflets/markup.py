@@ -8,16 +8,22 @@ Raw HTML is never passed through; links and images are limited to what is safe t
 from __future__ import annotations
 
 import functools
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
-IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+IMAGES_FOLDER = "images"  # inside the leaflets folder
+MAX_IMAGE_PATH = 200
 
 
 def _parser(*, html: bool) -> MarkdownIt:
@@ -66,7 +72,7 @@ def body_problems(body: str, images_dir: Path) -> list[BodyProblem]:
                 problems.append(BodyProblem(line, problem))
         elif token.type == "image":
             src = str(token.attrGet("src") or "")
-            problem = _image_problem(src, images_dir) or _alt_problem(token, src)
+            problem = image_problem(src, images_dir) or _alt_problem(token, src)
             if problem:
                 problems.append(BodyProblem(line, problem))
     return problems
@@ -84,6 +90,7 @@ def to_html(body: str, image_url: dict[str, str] | None = None) -> str:
 def _to_html(body: str, image_url: tuple[tuple[str, str], ...]) -> str:
     urls = dict(image_url)
     tokens = _MARKDOWN.parse(body)
+    _figures(tokens)
     for token, _line in _walk(tokens):
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
@@ -93,13 +100,52 @@ def _to_html(body: str, image_url: tuple[tuple[str, str], ...]) -> str:
     return _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
 
 
+def _figures(tokens: list[Token]) -> None:
+    """A picture alone in its paragraph becomes a figure, captioned with its Markdown title:
+    `![A diagram of the ward](images/ward.svg "The ward, seen from the entrance")`."""
+    for index in range(len(tokens) - 2):
+        opening, inline, closing = tokens[index : index + 3]
+        if (opening.type, inline.type, closing.type) != (
+            "paragraph_open",
+            "inline",
+            "paragraph_close",
+        ):
+            continue
+        parts = [
+            child
+            for child in inline.children or []
+            if child.type != "softbreak"
+            and not (child.type == "text" and not child.content.strip())
+        ]
+        if len(parts) == 1 and parts[0].type == "image":
+            opening.tag = closing.tag = "figure"
+            parts[0].meta["caption"] = str(parts[0].attrGet("title") or "")
+
+
+def _render_image(
+    renderer: RendererHTML, tokens: list[Token], index: int, options: Any, env: Any
+) -> str:
+    """Markdown's image, with the caption of a figure after it."""
+    html = RendererHTML.image(renderer, tokens, index, options, env)
+    caption = tokens[index].meta.get("caption")
+    return html + (f"<figcaption>{escapeHtml(caption)}</figcaption>" if caption else "")
+
+
+_MARKDOWN.add_render_rule("image", _render_image)
+
+
 def image_sources(body: str) -> list[str]:
     """The image sources a body uses, as written."""
+    return [src for src, _line in images(body)]
+
+
+def images(body: str) -> list[tuple[str, int]]:
+    """The image sources a body uses, as written, each with the body line it is on (from 0)."""
     if "![" not in body:  # the common case, without parsing
         return []
     return [
-        str(token.attrGet("src") or "")
-        for token, _line in _walk(_checked_tokens(body))
+        (str(token.attrGet("src") or ""), line)
+        for token, line in _walk(_checked_tokens(body))
         if token.type == "image"
     ]
 
@@ -141,21 +187,42 @@ def _link_problem(href: str) -> str | None:
     return f"link '{href}' refused: a link must start with https://, http://, mailto: or tel:"
 
 
-def _image_problem(src: str, images_dir: Path) -> str | None:
+def image_problem(src: str, leaflets: Path) -> str | None:
+    """What is wrong with where a picture is, if anything (what is in it: see `pictures`)."""
+    if len(src) > MAX_IMAGE_PATH:
+        return (
+            f"image path is {len(src):,} characters long; the most is {MAX_IMAGE_PATH}: "
+            "give the picture a shorter name"
+        )
     if urlsplit(src).scheme:
         return (
             f"image '{src}' refused: images are never fetched from other places; "
-            f"save the picture inside {images_dir.name}/ and write its path, e.g. images/scan.png"
+            f"save the picture inside {leaflets.name}/{IMAGES_FOLDER}/ and write its path, "
+            "e.g. images/scan.png"
         )
     relative = PurePosixPath(src)
-    if relative.is_absolute() or ".." in relative.parts:
+    if relative.is_absolute() or ".." in relative.parts or "\\" in src:
+        return f"image '{src}' refused: write a path inside {leaflets.name}/, e.g. images/scan.png"
+    if relative.parts[0] != IMAGES_FOLDER or len(relative.parts) < 2:
         return (
-            f"image '{src}' refused: write a path inside {images_dir.name}/, e.g. images/scan.png"
+            f"image '{src}' refused: keep pictures in {leaflets.name}/{IMAGES_FOLDER}/ and "
+            f"write images/{relative.name}"
         )
     if relative.suffix.lower() not in IMAGE_TYPES:
-        return f"image '{src}' refused: use a PNG, JPEG, GIF, WebP or SVG file"
-    if not (images_dir / relative).is_file():
-        return f"image '{src}' not found in {images_dir.name}/"
+        return f"image '{src}' refused: use a PNG, JPEG or SVG file"
+    path = leaflets / relative
+    try:
+        inside = path.resolve().is_relative_to((leaflets / IMAGES_FOLDER).resolve())
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return f"image '{src}' not found in {leaflets.name}/"
+    if not inside:
+        return (
+            f"image '{src}' is a link to a file outside {leaflets.name}/{IMAGES_FOLDER}/; "
+            "copy the picture itself into the folder"
+        )
+    if not regular:
+        return f"image '{src}' is not a regular file (a folder, device or pipe?)"
     return None
 
 

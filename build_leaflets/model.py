@@ -35,10 +35,27 @@ REQUIRED_SECTIONS = ("what", "who", "preparation", "risks", "alternatives")
 REFERENCE_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 
-Text = Annotated[StrictStr, Field(min_length=1)]
+#: Limits on every value, so no input can make a file name too long, a register row that no
+#: spreadsheet opens, or a leaflet no one would read. The README lists them.
+MAX_REFERENCE = 40
+MAX_LINE = 200  # a title, a heading, a name
+MAX_PARAGRAPH = 1_000  # a summary, an address, a change's summary, a source
+MAX_BODY = 20_000  # one section's Markdown
+MAX_ITEMS = 50  # extra sections, changes, sources
+MAX_VERSION = 9_999
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+
+Text = Annotated[StrictStr, Field(min_length=1, max_length=MAX_LINE)]
+Paragraph = Annotated[StrictStr, Field(min_length=1, max_length=MAX_PARAGRAPH)]
 Markdown = Annotated[
-    StrictStr, Field(min_length=1, description="Markdown (CommonMark); raw HTML is not allowed.")
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=MAX_BODY,
+        description="Markdown (CommonMark); raw HTML is not allowed.",
+    ),
 ]
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class _Strict(BaseModel):
@@ -66,16 +83,16 @@ class Contact(_Strict):
 
     phone: Text | None = None
     email: Text | None = None
-    address: Text | None = None
+    address: Paragraph | None = None
     hours: Text | None = Field(None, description="When the phone line is answered.")
 
 
 class Change(_Strict):
     """One row of the version history printed at the end of the leaflet."""
 
-    version: Annotated[StrictInt, Field(ge=1)]
-    date: dt.date
-    summary: Text
+    version: Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]
+    date: Day
+    summary: Paragraph
 
 
 def _section_input(value: Any) -> Any:
@@ -88,19 +105,28 @@ class Leaflet(_Strict):
 
     reference: Annotated[
         StrictStr,
-        Field(pattern=REFERENCE_PATTERN, description="Letters, digits and hyphens, e.g. PSY-0042."),
+        Field(
+            pattern=REFERENCE_PATTERN,
+            max_length=MAX_REFERENCE,
+            description="Letters, digits and hyphens, e.g. PSY-0042.",
+        ),
     ]
-    version: Annotated[StrictInt, Field(ge=1, description="Whole number, raised on every change.")]
+    version: Annotated[
+        StrictInt,
+        Field(ge=1, le=MAX_VERSION, description="Whole number, raised on every change."),
+    ]
     title: Text
-    summary: Text | None = Field(None, description="One or two sentences printed under the title.")
-    last_updated: dt.date
-    archive_date: dt.date | None = Field(
+    summary: Paragraph | None = Field(
+        None, description="One or two sentences printed under the title."
+    )
+    last_updated: Day
+    archive_date: Day | None = Field(
         None, description="Default: last_updated plus the site's review period."
     )
     status: Literal["draft", "approved"] = "draft"
     owner: Text | None = None
     approved_by: Text | None = None
-    approved_on: dt.date | None = None
+    approved_on: Day | None = None
     contact: Contact = Contact()
     language: Annotated[StrictStr, Field(pattern=LANGUAGE_PATTERN)] = "en-GB"
 
@@ -115,10 +141,12 @@ class Leaflet(_Strict):
     alternatives: Section
     referral: Section | None = None
     copies_of_letters: Section | None = None
-    extra_sections: list[ExtraSection] = []
+    extra_sections: Annotated[list[ExtraSection], Field(max_length=MAX_ITEMS)] = []
 
-    changes: list[Change] = []
-    sources: list[Text] = Field([], description="Evidence the leaflet rests on; not printed.")
+    changes: Annotated[list[Change], Field(max_length=MAX_ITEMS)] = []
+    sources: Annotated[list[Paragraph], Field(max_length=MAX_ITEMS)] = Field(
+        [], description="Evidence the leaflet rests on; not printed."
+    )
 
     _sections = field_validator(
         *STANDARD_SECTIONS, mode="before", json_schema_input_type=str | Section

@@ -194,6 +194,14 @@ def _guarded_fetcher_class() -> type[Any]:
     """Built on first use, because its base class lives in WeasyPrint (imported lazily)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415
 
+    class MemoryResponse(URLFetcherResponse):  # type: ignore[misc]
+        """Bytes already read and checked. Without a path, WeasyPrint keeps these bytes;
+        with one (any file: URL) it would read the file again when writing the PDF."""
+
+        @property
+        def path(self) -> None:
+            return None
+
     class GuardedFetcher(URLFetcher):  # type: ignore[misc]
         """Serves `data:` URLs and files under the allowed folders; refuses everything else.
 
@@ -210,9 +218,7 @@ def _guarded_fetcher_class() -> type[Any]:
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url in self.resources:
                 kind = mimetypes.guess_type(url)[0] or "application/octet-stream"
-                return URLFetcherResponse(
-                    url, body=self.resources[url], headers={"Content-Type": kind}
-                )
+                return MemoryResponse(url, body=self.resources[url], headers={"Content-Type": kind})
             parts = urlsplit(url)
             scheme = parts.scheme.lower()
             if scheme == "data":

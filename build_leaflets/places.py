@@ -111,7 +111,19 @@ def _value_message(kind: str, loc: Path_, value: Any, item: Any) -> str:
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number, like 2 (found {got})"
     if kind == "greater_than_equal":
+        if _ISO_DATE.match(str(item["ctx"]["ge"])):
+            return f"must be {item['ctx']['ge']} or later (found {got})"
         return f"must be {item['ctx']['ge']} or more (found {got})"
+    if kind == "less_than_equal":
+        if _ISO_DATE.match(str(item["ctx"]["le"])):
+            return f"must be {item['ctx']['le']} or earlier (found {got})"
+        return f"must be {item['ctx']['le']} or less (found {got})"
+    if kind == "string_too_long":
+        limit = item["ctx"]["max_length"]
+        return f"is {len(value):,} characters long; the most is {limit:,}: shorten it"
+    if kind == "too_long":
+        limit = item["ctx"]["max_length"]
+        return f"has {len(value)} items; the most is {limit}"
     if kind in (
         "date_type",
         "date_parsing",

@@ -24,6 +24,7 @@ from build_leaflets import pdf, render
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
 from build_leaflets.load import Source
+from build_leaflets.pictures import for_print
 from build_leaflets.publish import Product
 from build_leaflets.register import LARGE_PRINT, PRINT
 
@@ -105,6 +106,7 @@ def lay_out_print(
     """The print-shop PDF for one printer profile: PDF/X, CMYK, trim, bleed and crop marks."""
     if pictures is None:
         pictures = source.read_pictures()
+    pictures = for_print(pictures, project.root / printer.icc_profile)
     printable = render.render_html(
         source.leaflet, project, media="print", printer=printer, pictures=pictures
     )
