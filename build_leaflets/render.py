@@ -104,7 +104,7 @@ def render_html(
         return _data_url(path) if inline else path.resolve().as_uri()
 
     images = {
-        name: _data_url_of(name, data) if inline else _picture_url(project, name)
+        name: _data_url_of(name, data) if inline else _picture_url(name)
         for name, data in (pictures or {}).items()
     }
     sections = [
@@ -243,11 +243,16 @@ def _icc_url(project: Project, printer: Printer) -> str:
 
 def picture_resources(project: Project, pictures: Mapping[str, bytes]) -> dict[str, bytes]:
     """The pictures by the URLs a print page uses for them, for the PDF stage's fetcher."""
-    return {_picture_url(project, name): data for name, data in pictures.items()}
+    return {_picture_url(name): data for name, data in pictures.items()}
 
 
-def _picture_url(project: Project, name: str) -> str:
-    return (project.leaflets / name).resolve().as_uri()
+#: How a print page names a picture, whose bytes the PDF stage is handed (never a file: URL,
+#: which would tie the PDF's bytes to the folder the project lies in).
+PICTURE_SCHEME = "leaflet-picture"
+
+
+def _picture_url(name: str) -> str:
+    return f"{PICTURE_SCHEME}:{name}"
 
 
 def font_folders() -> list[Path]:

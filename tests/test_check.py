@@ -35,11 +35,11 @@ EXPECTED = {
     "raw_html": "10:3: what: raw HTML is not allowed ('<script>alert(1)</script>'); use "
     "Markdown: **bold**, - lists, [text](https://...)",
     "image_file_url": "11:3: what: image 'file:///etc/passwd' refused: images are never "
-    "fetched from other places; save the picture inside leaflets/ and write its path, e.g. "
-    "images/scan.png",
+    "fetched from other places; save the picture inside leaflets/images/ and write its path, "
+    "e.g. images/scan.png",
     "image_http": "11:3: what: image 'http://127.0.0.1/scan.png' refused: images are never "
-    "fetched from other places; save the picture inside leaflets/ and write its path, e.g. "
-    "images/scan.png",
+    "fetched from other places; save the picture inside leaflets/images/ and write its path, "
+    "e.g. images/scan.png",
     "link_javascript": "11:3: who: link 'javascript:alert(1)' refused: a link must start with "
     "https://, http://, mailto: or tel:",
     "number_as_text": "20:10: contact.phone: must be text, not a number; put quotes around it, "
@@ -50,6 +50,34 @@ EXPECTED = {
     "empty_section": '12:13: preparation: is empty; write the text that answers "What '
     'preparation is needed?"',
     "not_a_mapping": "1:1: must be a mapping of fields (found a list)",
+    # What a leaflet file may be at all (screen.py), and the limits on its values (model.py).
+    "yaml_anchor": "10:6: who: anchors (&same) are not allowed in a leaflet; remove '&same'",
+    "yaml_alias": "12:14: preparation: aliases (*who) are not allowed in a leaflet; write the "
+    "text out in full",
+    "yaml_merge_key": "20:3: contact.<<: merge keys (<<) are not allowed in a leaflet; write "
+    "the fields out",
+    "yaml_python_tag": "3:8: title: YAML tags (!!python/object/apply:os.system) are not "
+    "allowed in a leaflet; write plain text",
+    "yaml_deep_nesting": "19:17: sources.0.0.0.0.0.0.0: is nested more than 8 levels deep; a "
+    "leaflet needs at most 3 (check the indentation)",
+    "number_too_long": "2:10: version: is a number of 40 digits; if it is meant as text (a "
+    'phone number, say), put it in quotes: "..."',
+    "date_far_future": "5:15: last_updated: must be 2199-12-31 or earlier (found '9998-10-01')",
+    "control_character_raw": "11:6: contains a NUL byte (U+0000), which cannot be printed; "
+    "delete it",
+    "control_character_escape": "3:8: title: contains an escape character (U+001B), which "
+    "cannot be printed; delete it",
+    "not_utf8": "11:10: is not UTF-8 text (byte 0x96): it looks like Windows-1252; save it as "
+    "UTF-8",
+    "reference_too_long": "1:12: reference: is 64 characters long; the most is 40: shorten it",
+    "version_too_high": "2:10: version: must be 9999 or less (found 10000)",
+    "image_path_too_long": "11:3: what: image path is 311 characters long; the most is 200: "
+    "give the picture a shorter name",
+    "image_outside_images": "11:3: what: image 'plan.png' refused: keep pictures in "
+    "leaflets/images/ and write images/plan.png",
+    "image_gif": "11:3: what: image 'images/plan.gif' refused: use a PNG, JPEG or SVG file",
+    "font_missing_glyph": "9:24: what: no bundled font can show '→' (U+2192), '😀' (U+1F600); "
+    "remove them, or write them in words",
 }
 
 
