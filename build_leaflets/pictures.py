@@ -60,13 +60,11 @@ def _raster_problem(name: str, data: bytes, kind: str) -> str | None:
             with Image.open(io.BytesIO(data), formats=[kind]) as picture:
                 width, height = picture.size
                 if width * height > MAX_PIXELS:
-                    return (
-                        f"image '{name}' is {width:,} x {height:,} pixels; the most is "
-                        f"{MAX_PIXELS // 1_000_000} million: save it smaller"
-                    )
+                    return _too_many_pixels(name, width * height)
                 picture.load()  # decodes every pixel: a truncated file fails here
-    except Image.DecompressionBombError:
-        return f"image '{name}' has too many pixels to open safely; save it smaller"
+    except Image.DecompressionBombError as error:  # Pillow's own, far larger, limit
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        return _too_many_pixels(name, int(found[1]) if found else 0)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as error:
         detail = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
         return (
@@ -74,6 +72,14 @@ def _raster_problem(name: str, data: bytes, kind: str) -> str | None:
             f"editor and save it again as {kind}"
         )
     return None
+
+
+def _too_many_pixels(name: str, pixels: int) -> str:
+    many = f"{pixels:,} pixels" if pixels else "too many pixels"
+    return (
+        f"image '{name}' has {many}; the most is {MAX_PIXELS:,}: save it smaller (a leaflet "
+        "photo needs no more than about 2,000 pixels across)"
+    )
 
 
 def _svg_problem(name: str, data: bytes) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections.abc import Callable
@@ -34,6 +35,7 @@ def copy_project(dest: Path, *leaflets: Path | tuple[str, str]) -> Path:
         return dest
     folder = dest / "leaflets"
     folder.mkdir()
+    shutil.copytree(ROOT / "leaflets" / "images", folder / "images")  # the samples' pictures
     for leaflet in leaflets:
         if isinstance(leaflet, tuple):
             name, text = leaflet
@@ -88,3 +90,15 @@ def tree(folder: Path) -> dict[str, bytes]:
         for p in folder.rglob("*")
         if p.is_file() and p.name not in locks
     }
+
+
+def source_sha(leaflet: Path) -> str:
+    """The register's source checksum of a leaflet file: its YAML and the pictures it shows."""
+    from build_leaflets.load import source_digest  # noqa: PLC0415
+
+    text = leaflet.read_bytes()
+    shown = re.findall(r"\]\((images/[^ )]+)", text.decode())
+    pictures = {
+        name: hashlib.sha256((leaflet.parent / name).read_bytes()).hexdigest() for name in shown
+    }
+    return source_digest(text, pictures)

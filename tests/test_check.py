@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from build_leaflets.cli import cli
 from tests.conftest import DATA, ROOT, SAMPLES, tree
@@ -182,8 +183,8 @@ def test_image_without_alt_text_and_missing_image(runner, make_project) -> None:
     text = (DATA / "minimal.yaml").read_text()
     body = "  A short test leaflet.\n\n  ![](images/scan.png)\n\n  ![A map](images/map.png)\n"
     root = make_project(("img.yaml", text.replace("  A short test leaflet.\n", body)))
-    (root / "leaflets" / "images").mkdir()
-    (root / "leaflets" / "images" / "scan.png").write_bytes(b"\x89PNG")
+    (root / "leaflets" / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (40, 30), "white").save(root / "leaflets" / "images" / "scan.png")
     result = runner.invoke(cli, ["check"])
     assert result.output.splitlines()[:2] == [
         "leaflets/img.yaml:11:3: what: image 'images/scan.png' needs alt text that says what "

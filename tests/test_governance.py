@@ -16,9 +16,10 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from build_leaflets.cli import cli
+from build_leaflets.load import source_digest
 from build_leaflets.model import add_months
 from build_leaflets.pdf import PdfFields, write_pdf
-from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, tree
+from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, source_sha, tree
 
 
 def _rows(root: Path) -> list[dict[str, str]]:
@@ -28,15 +29,19 @@ def _rows(root: Path) -> list[dict[str, str]]:
 
 def test_register_rows_match_the_published_pdfs(samples_project: Path) -> None:
     rows = _rows(samples_project)
-    references = ["PSY-0101", "PSY-0102", "PSY-0103", "PSY-0104"]
-    assert [(r["reference"], r["variant"]) for r in rows] == [
-        (ref, variant) for ref in references for variant in ("archival", "print", "large-print")
+    published = [("PSY-0101", "1"), ("PSY-0102", "1"), ("PSY-0103", "1"), ("PSY-0104", "1")]
+    published.insert(4, ("PSY-0101", "2"))  # PSY-0101 v2 added a picture and a diagram
+    assert [(r["reference"], r["version"], r["variant"]) for r in rows] == [
+        (ref, version, variant)
+        for ref, version in published
+        for variant in ("archival", "print", "large-print")
     ]
-    for row in rows:
+    current = {(r["reference"], r["version"]) for r in rows} - {("PSY-0101", "1")}
+    for row in [r for r in rows if (r["reference"], r["version"]) in current]:
         pdf = samples_project / "output" / row["file"]
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == row["pdf_sha256"]
         source = samples_project / "leaflets" / f"{row['reference'].lower()}.yaml"
-        assert hashlib.sha256(source.read_bytes()).hexdigest() == row["source_sha256"]
+        assert source_sha(source) == row["source_sha256"]
         assert "WeasyPrint 70.0" in row["tool_version"]
     exported = json.loads((samples_project / "output" / "register.json").read_text())
     assert [r["pdf_sha256"] for r in exported["register"]] == [r["pdf_sha256"] for r in rows]
@@ -80,12 +85,12 @@ def test_edit_without_new_version_is_refused_and_nothing_changes(runner, make_pr
     assert runner.invoke(cli, ["build"]).exit_code == 0
     before = tree(root / "output")
     register_before = (root / "leaflets" / "register.csv").read_bytes()
-    source = root / "leaflets" / "psy-0101.yaml"
+    source = root / "leaflets" / "psy-0102.yaml"
     source.write_text(source.read_text().replace("talking therapy", "talking treatment", 1))
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "leaflets/psy-0101.yaml:3:10: version: 1 was already published on "
+        "leaflets/psy-0102.yaml:3:10: version: 1 was already published on "
         f"{_rows(root)[0]['published']} from different text, and a published version never "
         "changes: raise version to 2 and last_updated to today's date (or undo the edit)",
         "Nothing was written.",
@@ -97,20 +102,20 @@ def test_edit_without_new_version_is_refused_and_nothing_changes(runner, make_pr
 def test_new_version_is_published_beside_the_old(runner, make_project) -> None:
     root = make_project(*SAMPLES)
     assert runner.invoke(cli, ["build"]).exit_code == 0
-    old = (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes()
-    source = root / "leaflets" / "psy-0101.yaml"
+    old = (root / "output/pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes()
+    source = root / "leaflets" / "psy-0102.yaml"
     text = source.read_text().replace("talking therapy", "talking treatment", 1)
     text = text.replace("version: 1\n", "version: 2\n", 1)
     text = text.replace("last_updated: 2026-10-01", "last_updated: 2026-11-20")
     source.write_text(text)
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 0, result.output
-    assert "PSY-0101 v2: published output/pdf/PSY-0101/PSY-0101-v2.pdf" in result.output
-    assert (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes() == old
-    rows = [(r["version"], r["variant"]) for r in _rows(root) if r["reference"] == "PSY-0101"]
+    assert "PSY-0102 v2: published output/pdf/PSY-0102/PSY-0102-v2.pdf" in result.output
+    assert (root / "output/pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes() == old
+    rows = [(r["version"], r["variant"]) for r in _rows(root) if r["reference"] == "PSY-0102"]
     variants = ["archival", "print", "large-print"]
     assert rows == [(version, v) for version in ("1", "2") for v in variants]
-    v2 = PdfReader(root / "output/pdf/PSY-0101/PSY-0101-v2.pdf")
+    v2 = PdfReader(root / "output/pdf/PSY-0102/PSY-0102-v2.pdf")
     assert v2.metadata["/LeafletVersion"] == "2"
     assert "Date last updated: 20 November 2026" in v2.pages[0].extract_text()
 
@@ -133,23 +138,23 @@ def test_lower_version_than_published_is_refused(runner, make_project) -> None:
 def test_missing_pdf_that_no_longer_rebuilds_the_same_is_not_replaced(runner, make_project) -> None:
     root = make_project(SAMPLES[0])
     assert runner.invoke(cli, ["build"]).exit_code == 0
-    (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").unlink()
+    (root / "output/pdf/PSY-0101/PSY-0101-v2.pdf").unlink()
     css = root / "layouts" / "leaflet.css"
     css.write_text(css.read_text().replace("--nhs-blue: #005eb8;", "--nhs-blue: #0072ce;"))
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
-    assert "output/pdf/PSY-0101/PSY-0101-v1.pdf: is missing, and rebuilding it does not give " in (
+    assert "output/pdf/PSY-0101/PSY-0101-v2.pdf: is missing, and rebuilding it does not give " in (
         result.output
     )
     assert "the layout (layouts/) or the site settings changed" in result.output
-    assert not (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").exists()
+    assert not (root / "output/pdf/PSY-0101/PSY-0101-v2.pdf").exists()
 
 
 def test_drafts_are_never_registered(runner, make_project) -> None:
     root = make_project(*SAMPLES[:2])
     result = runner.invoke(cli, ["build", "--draft"])
     assert result.exit_code == 0, result.output
-    assert "PSY-0101 v1: draft output/drafts/PSY-0101-v1-draft.pdf" in result.output
+    assert "PSY-0101 v2: draft output/drafts/PSY-0101-v2-draft.pdf" in result.output
     assert not (root / "leaflets" / "register.csv").exists()
     assert not (root / "output" / "pdf").exists()
     reader = PdfReader(root / "output/drafts/PSY-0102-v1-draft.pdf")
@@ -161,13 +166,20 @@ def test_archival_pdf_is_pdfa3_and_carries_its_source(built: Path, samples_proje
     for pdf in sample_pdfs(built):
         reader = PdfReader(pdf)
         reference = pdf.parent.name
-        [(name, [data])] = reader.attachments.items()
-        assert name == f"{reference.lower()}.yaml"
-        assert hashlib.sha256(data).hexdigest() == rows[reference]["source_sha256"]
+        attachments = dict(reader.attachments)
+        name = f"{reference.lower()}.yaml"
+        [data] = attachments.pop(name)
         assert data == (ROOT / "leaflets" / name).read_bytes()
+        # the pictures it shows travel with it, and the register's checksum covers them
+        pictures = {n: hashlib.sha256(d).hexdigest() for n, [d] in attachments.items()}
+        assert {n: (ROOT / "leaflets" / n).read_bytes() for n in pictures} == {
+            n: d for n, [d] in attachments.items()
+        }
+        assert source_digest(data, pictures) == rows[reference]["source_sha256"]
         catalog = reader.root_object
-        [spec] = catalog["/AF"]
-        assert spec.get_object()["/AFRelationship"] == "/Source"
+        specs = catalog["/AF"]
+        assert len(specs) == 1 + len(pictures)
+        assert {s.get_object()["/AFRelationship"] for s in specs} == {"/Source"}
         xmp = catalog["/Metadata"].get_object().get_data().decode()
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp
         for field in ("reference", "version", "lastUpdated", "archiveDate", "sourceSHA256"):
@@ -180,13 +192,16 @@ def test_audit_states_and_formats(runner, samples_project: Path, monkeypatch) ->
     monkeypatch.chdir(samples_project)
     expired = runner.invoke(cli, ["audit", "--as-of", "2029-10-02"])
     assert expired.exit_code == 1
-    assert "PSY-0101   1        2026-10-01    2029-10-01    -1         expired" in expired.output
-    assert "Expired on 2029-10-02: PSY-0101, PSY-0102, PSY-0103, PSY-0104." in expired.output
+    assert "PSY-0102   1        2026-10-01    2029-10-01    -1         expired" in expired.output
+    assert "PSY-0101   2        2026-11-23    2029-11-23    52         due for review" in (
+        expired.output
+    )
+    assert "Expired on 2029-10-02: PSY-0102, PSY-0103, PSY-0104." in expired.output
     due = runner.invoke(cli, ["audit", "--as-of", "2029-09-01", "--format", "json"])
     assert due.exit_code == 0
     leaflets = json.loads(due.output)["leaflets"]
     assert {e["state"] for e in leaflets} == {"due for review"}
-    assert {e["days_left"] for e in leaflets} == {30}
+    assert {e["days_left"] for e in leaflets} == {30, 83}  # PSY-0101 v2 is newer
     as_csv = runner.invoke(cli, ["audit", "--as-of", "2029-09-01", "--format", "csv"])
     rows = list(csv.DictReader(as_csv.output.splitlines()))
     assert [r["reference"] for r in rows] == [e["reference"] for e in leaflets]
@@ -251,7 +266,7 @@ def test_verify_names_an_unregistered_pdf(runner, samples_project, tmp_path, mon
     root = _copy_built(samples_project, tmp_path)
     monkeypatch.chdir(root)
     stray = root / "output/pdf/PSY-0101/PSY-0101-v7.pdf"
-    stray.write_bytes((root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").read_bytes())
+    stray.write_bytes((root / "output/pdf/PSY-0101/PSY-0101-v2.pdf").read_bytes())
     _set_metadata(stray, "/LeafletVersion", "7")
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 1
@@ -275,8 +290,8 @@ def test_build_warns_about_expired_and_due_leaflets(runner, make_project) -> Non
     today = dt.date.today()
     old, soon = today - dt.timedelta(days=4 * 366), today + dt.timedelta(days=30)
     expired = (ROOT / "leaflets" / "psy-0101.yaml").read_text()
-    expired = expired.replace("last_updated: 2026-10-01", f"last_updated: {old}")
-    expired = expired.replace("approved_on: 2026-09-24", f"approved_on: {old}")
+    expired = expired.replace("last_updated: 2026-11-23", f"last_updated: {old}")
+    expired = expired.replace("approved_on: 2026-11-20", f"approved_on: {old}")
     due = (ROOT / "leaflets" / "psy-0102.yaml").read_text()
     due = due.replace("last_updated: 2026-10-01", f"last_updated: {today}\narchive_date: {soon}")
     due = due.replace("approved_on: 2026-09-24", f"approved_on: {today}")

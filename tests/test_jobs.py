@@ -21,9 +21,9 @@ def test_two_workers_give_the_same_files_and_messages(runner, make_project) -> N
     assert one.exit_code == two.exit_code == 0, one.output + two.output
     assert tree(root / "one") == tree(root / "two")
     # the second build restores what the first registered; the leaflets come in the same order
-    first = [line.split(":")[0] for line in one.output.splitlines() if " v1: " in line]
-    second = [line.split(":")[0] for line in two.output.splitlines() if " v1: restored " in line]
-    assert first == second == [f"PSY-010{n} v1" for n in range(1, 5)]
+    first = [line.split(":")[0] for line in one.output.splitlines() if ": published " in line]
+    second = [line.split(":")[0] for line in two.output.splitlines() if ": restored " in line]
+    assert first == second == ["PSY-0101 v2", "PSY-0102 v1", "PSY-0103 v1", "PSY-0104 v1"]
 
 
 def test_a_failing_leaflet_does_not_stop_the_others_in_parallel(runner, make_project) -> None:
@@ -41,7 +41,7 @@ def test_a_failing_leaflet_does_not_stop_the_others_in_parallel(runner, make_pro
     assert "PSY-0102: failed: leaflets/psy-0102.yaml: refused to read file:///etc/hostname" in (
         result.output
     )
-    assert (root / "output/pdf/PSY-0101/PSY-0101-v1.pdf").is_file()
+    assert (root / "output/pdf/PSY-0101/PSY-0101-v2.pdf").is_file()
     assert (root / "output/pdf/PSY-0103/PSY-0103-v1.pdf").is_file()
     assert not (root / "output/pdf/PSY-0102").exists()
 

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from build_leaflets.cli import cli
 from build_leaflets.impose import saddle_stitch_order
-from tests.conftest import ROOT, SAMPLES, tree
+from tests.conftest import ROOT, SAMPLES, source_sha, tree
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
@@ -98,7 +98,7 @@ def test_print_pdf_declares_pdfx4_with_a_cmyk_intent(built: Path) -> None:
         xmp = reader.root_object["/Metadata"].get_object().get_data().decode()
         assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
         source = ROOT / "leaflets" / f"{pdf.name.split('-v')[0].lower()}.yaml"
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        digest = source_sha(source)
         assert f"xmp.did:{digest[:32]}" in xmp  # derived from the content, not random
         assert reader.metadata["/LeafletSourceSHA256"] == digest
 
@@ -136,12 +136,12 @@ def x1a(samples_project: Path, tmp_path_factory) -> Path:
     finally:
         os.chdir(here)
     assert result.exit_code == 0, result.output
-    return out / "print" / "PSY-0101-v1-print-pack-large-format.zip"
+    return out / "print" / "PSY-0101-v2-print-pack-large-format.zip"
 
 
 def test_x1a_pages_contain_no_rgb(x1a: Path) -> None:
     with zipfile.ZipFile(x1a) as archive:
-        data = archive.read("PSY-0101-v1-print.pdf")
+        data = archive.read("PSY-0101-v2-print.pdf")
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2003"
     assert float(reader.pages[0].trimbox.width) == pytest.approx(210 * MM, abs=0.01)
@@ -234,8 +234,8 @@ def test_print_pack_refuses_draft_expired_and_unpublished(runner, make_project) 
     today = dt.date.today()
     old = today - dt.timedelta(days=4 * 366)
     expired = (ROOT / "leaflets" / "psy-0101.yaml").read_text()
-    expired = expired.replace("last_updated: 2026-10-01", f"last_updated: {old}")
-    expired = expired.replace("approved_on: 2026-09-24", f"approved_on: {old}")
+    expired = expired.replace("last_updated: 2026-11-23", f"last_updated: {old}")
+    expired = expired.replace("approved_on: 2026-11-20", f"approved_on: {old}")
     draft = (
         (ROOT / "leaflets" / "psy-0102.yaml")
         .read_text()

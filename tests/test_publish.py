@@ -130,7 +130,7 @@ def test_memo_of_checked_files_never_hides_a_mistake(runner, make_project) -> No
 
 
 def test_memo_keeps_places_for_later_messages(runner, make_project) -> None:
-    root = make_project(SAMPLES[0])
+    root = make_project(SAMPLES[1])
     assert runner.invoke(cli, ["build"]).exit_code == 0
     register = root / "leaflets" / "register.csv"
     text = register.read_text()
@@ -144,4 +144,4 @@ def test_memo_keeps_places_for_later_messages(runner, make_project) -> None:
     register.write_text("\n".join([header, *(",".join(row) for row in rows)]) + "\n")
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
-    assert result.output.startswith("leaflets/psy-0101.yaml:3:10: version: 1 was already published")
+    assert result.output.startswith("leaflets/psy-0102.yaml:3:10: version: 1 was already published")

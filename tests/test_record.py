@@ -32,7 +32,7 @@ def _with_picture(status: str = "approved") -> str:
 
 def _project(root: Path, text: str) -> Path:
     copy_project(root, ("tst-0001.yaml", text))
-    (root / "leaflets" / "images").mkdir()
+    (root / "leaflets" / "images").mkdir(exist_ok=True)
     (root / "leaflets" / "images" / "plan.svg").write_text(BLUE)
     settings = root / "pyproject.toml"
     heading = "[tool.build_leaflets]\n"
@@ -94,7 +94,7 @@ def test_copies_of_every_kind_of_pdf_verify_anywhere(
     monkeypatch.chdir(samples_project)
     out = samples_project / "output"
     copies = []
-    for name in ("pdf/PSY-0101/PSY-0101-v1.pdf", "pdf/PSY-0101/PSY-0101-v1-large-print.pdf",
+    for name in ("pdf/PSY-0104/PSY-0104-v1.pdf", "pdf/PSY-0101/PSY-0101-v2-large-print.pdf",
                  "print/PSY-0102-v1-print.pdf"):  # fmt: skip
         copy = tmp_path / f"copy-{len(copies)}.pdf"  # renamed, outside output/
         shutil.copy(out / name, copy)
@@ -135,7 +135,7 @@ def test_odd_and_crafted_files_get_a_clean_message(runner, samples_project, tmp_
     folder = tmp_path / "x.pdf"
     folder.mkdir()
     crafted = tmp_path / "crafted.pdf"
-    writer = PdfWriter(clone_from=samples_project / "output/pdf/PSY-0101/PSY-0101-v1.pdf")
+    writer = PdfWriter(clone_from=samples_project / "output/pdf/PSY-0102/PSY-0102-v1.pdf")
     writer.add_metadata({"/LeafletVersion": "²"})
     with crafted.open("wb") as file:
         writer.write(file)
