@@ -8,8 +8,6 @@ memory; time is measured here, side by side, never in a test.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_inputs import HOSTILE, _project  # noqa: E402
+from tests.test_inputs import HOSTILE, _check, _project  # noqa: E402
 
 
 def main() -> None:
@@ -31,19 +29,9 @@ def main() -> None:
             make, _expected = HOSTILE[case]
             make(root)
             start = time.perf_counter()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "build_leaflets", "check", "leaflets/x.yaml"],
-                cwd=root,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            assert process.stdout is not None
-            output = process.stdout.read()
-            _pid, _status, usage = os.wait4(process.pid, 0)  # this process's own peak
-            process.returncode = 0
+            result, peak = _check(root, "x.yaml")
             seconds = time.perf_counter() - start
-            peak = usage.ru_maxrss / 1024
+            output = result.stdout + result.stderr
             worst_time, worst_memory = max(worst_time, seconds), max(worst_memory, peak)
             answer = output.splitlines()[0][:70] if output else ""
             print(f"{case:32} {seconds:8.2f} {peak:8.0f}  {answer}")
