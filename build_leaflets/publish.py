@@ -21,7 +21,6 @@ import errno
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from build_leaflets import __version__
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound, PublishError
+from build_leaflets.files import sync_folder, temporary_beside, write_atomic
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
 from build_leaflets.register import ARCHIVAL, LARGE_PRINT, PRINT, Register, Row, append_rows
@@ -474,60 +474,20 @@ def page_is_current(path: Path, stamp: str) -> bool:
     return f'<meta name="leaflet-build" content="{stamp}">'.encode() in head
 
 
-def _temporary(path: Path, data: bytes) -> Path:
-    """`data` in a new file beside `path`, flushed to disk; the caller puts it in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.chmod(0o644)
-    except OSError as error:  # a full disk names no file: name the one being written
-        temporary.unlink(missing_ok=True)
-        raise OSError(error.errno, error.strerror, str(path)) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in `folder` survive a power cut."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that the file is either the old one or the whole new one."""
-    temporary = _temporary(path, data)
-    try:
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-
-
 def write_new(path: Path, data: bytes) -> bool:
     """Write `data` to `path` only if nothing is there yet, atomically; False if something was.
 
     The file is linked into place, which fails rather than replaces, so not even a writer that
     ignored the locks could put other bytes under a published name.
     """
-    temporary = _temporary(path, data)
+    temporary = temporary_beside(path, data)
     try:
         os.link(temporary, path)
     except FileExistsError:
         return False
     finally:
         temporary.unlink(missing_ok=True)
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
     return True
 
 

@@ -15,7 +15,6 @@ writes a row it would refuse to read back.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import functools
@@ -23,7 +22,6 @@ import io
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path, PurePosixPath
@@ -32,6 +30,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
+from build_leaflets.files import write_atomic
 from build_leaflets.model import is_valid_reference
 
 REGISTER_NAME = "register.csv"
@@ -471,7 +470,7 @@ def append_rows(path: Path, rows: Sequence[Row]) -> None:
         raise LeafletError("\n".join(refused))
     header = _existing_header(path)
     if header is None:
-        _create(path, _encode(COLUMNS, rows, header=True))
+        write_atomic(path, _encode(COLUMNS, rows, header=True))
         return
     data = _encode(header, rows, header=False)
     descriptor = os.open(path, os.O_RDWR | os.O_APPEND)
@@ -516,32 +515,6 @@ def _existing_header(path: Path) -> list[str] | None:
         f"{path.name}: its first line is not the register's header, so new rows cannot be "
         f"added to it; run build-leaflets audit to see what is wrong, or restore it from git"
     )
-
-
-def _create(path: Path, data: bytes) -> None:
-    """Write a new register whole: a temporary file beside it, synced, then renamed."""
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable (where the system lets a folder be synced)."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 @dataclass(frozen=True)
