@@ -204,3 +204,16 @@ def test_text_no_bundled_font_can_show_is_a_placed_error(runner, make_project) -
         "leaflets/tst-0001.yaml:10:6: what: no bundled font can show '→' (U+2192), "
         "'😀' (U+1F600); remove them, or write them in words"
     )
+
+
+def test_nested_lists_draw_their_markers_with_bundled_fonts(runner, make_project) -> None:
+    nested = (
+        "  Things to bring:\n\n  - your letter\n    - and its envelope\n      - if you have it\n"
+    )
+    make_project(("tst-0001.yaml", MINIMAL.replace("  A short test leaflet.\n", nested)))
+    result = runner.invoke(cli, ["build", "--draft"])
+    assert result.exit_code == 0, result.output
+    text = "".join(
+        page.extract_text() for page in PdfReader("output/drafts/TST-0001-v1-draft.pdf").pages
+    )
+    assert "and its envelope" in text and "if you have it" in text
