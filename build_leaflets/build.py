@@ -27,6 +27,7 @@ from build_leaflets import (
 )
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
+from build_leaflets.files import write_atomic
 from build_leaflets.load import Memo, Source, load_all
 from build_leaflets.publish import Action, Outcome, Written
 from build_leaflets.register import (
@@ -258,7 +259,7 @@ def _summary(item: publish.Plan, published: publish.Published) -> str:
     return word + ", ".join(pdfs) + moved
 
 
-def _page(project: Project, path: Path, data: bytes) -> Written:
+def _page(project: Project, path: Path, data: str | bytes) -> Written:
     return Written(project.relative(path), publish.publish_page(path, data))
 
 
@@ -333,7 +334,7 @@ def _make_packs(
         ticket = pack.ticket_for(leaflet, name, printer, icc, print_pdf, booklet, files)
         suffix = "" if name == project.site.printer else f"-{name}"
         path = layout.out / "print" / f"{stem}-print-pack{suffix}.zip"
-        publish.write_atomic(path, pack.zip_pack(ticket, files, leaflet.last_updated))
+        write_atomic(path, pack.zip_pack(ticket, files, leaflet.last_updated))
         packs.append(Pack(project.relative(path), ticket))
     return packs
 

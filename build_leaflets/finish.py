@@ -145,7 +145,7 @@ def _running_content_as_artifacts(pdf: Any) -> None:
         for kid in kids if isinstance(kids, list) else [kids]:
             if isinstance(kid, int) and "Pg" in element:
                 marked.setdefault(number(element["Pg"]), set()).add(kid)
-    orphan_refs = {o.reference for o in orphans}
+    orphan_refs = {o.reference for o in orphans}  # type: ignore[attr-defined]
 
     for page, mcids in marked.items():
         contents = resolve(objects[page]["Contents"])

@@ -553,4 +553,5 @@ def _raw_bodies(raw: dict[str, Any]) -> list[tuple[Path_, str]]:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", str: "text"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {list: "a list", str: "text"}
+    return names.get(type(value), type(value).__name__)

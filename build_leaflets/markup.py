@@ -97,7 +97,7 @@ def _to_html(body: str, image_url: tuple[tuple[str, str], ...]) -> str:
         elif token.type == "image":
             src = str(token.attrGet("src") or "")
             token.attrSet("src", urls.get(src, src))
-    return _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
 
 
 def _figures(tokens: list[Token]) -> None:

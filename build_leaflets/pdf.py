@@ -253,7 +253,7 @@ def tool_versions() -> str:
             return "missing"
         call = getattr(ctypes.CDLL(found), function)
         call.restype = ctypes.c_char_p
-        return call().decode()
+        return str(call().decode())
 
     subsetter = "hb-subset" if ctypes.util.find_library("harfbuzz-subset") else "fontTools"
     return "; ".join(

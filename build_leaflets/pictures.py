@@ -20,8 +20,12 @@ import warnings
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from build_leaflets.errors import LeafletError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL.ImageCms import ImageCmsTransform
 
 #: The kinds of picture a leaflet may show, by file name ending.
 KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".svg": "SVG"}
@@ -137,7 +141,7 @@ def for_print(pictures: Mapping[str, bytes], icc_profile: Path) -> dict[str, byt
 
 
 @functools.lru_cache(maxsize=4)
-def _transform(profile: bytes, mode: str) -> object:
+def _transform(profile: bytes, mode: str) -> ImageCmsTransform:
     from PIL import ImageCms  # noqa: PLC0415
 
     source = ImageCms.createProfile("sRGB")
@@ -189,7 +193,7 @@ def _svg_for_print(data: bytes, profile: bytes) -> bytes:
                     lambda m: f"{m['name']}: {_cmyk(m['value'].strip(), profile)}", style
                 ),
             )
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _cmyk(value: str, profile: bytes) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ from pathlib import Path
 from build_leaflets import pdf, render
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
+from build_leaflets.finish import PdfFields, Prepress
 from build_leaflets.load import Source
 from build_leaflets.pictures import for_print
 from build_leaflets.publish import Product
@@ -64,7 +65,9 @@ def produce(project: Project, job: Job) -> Product:
     return Product(page, pdfs)
 
 
-def produce_all(project: Project, jobs: Sequence[Job], workers: int) -> Iterator[Product]:
+def produce_all(
+    project: Project, jobs: Sequence[Job], workers: int
+) -> Generator[Product, None, None]:
     """Every job's product, in the order of `jobs`.
 
     With one worker, or too few jobs to be worth starting processes for, everything runs here.
@@ -119,7 +122,7 @@ def lay_out_print(
         variant=printer.pdfx,
         font_css=render.font_css(),
         resources=render.picture_resources(project, pictures),
-        prepress=pdf.Prepress(
+        prepress=Prepress(
             printer.bleed_mm, printer.marks, source.sha256[:32], printer.output_condition
         ),
     )
@@ -157,9 +160,9 @@ def _lay_out_archival(
     )
 
 
-def _fields(source: Source, *, draft: bool = False) -> pdf.PdfFields:
+def _fields(source: Source, *, draft: bool = False) -> PdfFields:
     leaflet = source.leaflet
-    return pdf.PdfFields(
+    return PdfFields(
         reference=leaflet.reference,
         version=leaflet.version,
         last_updated=leaflet.last_updated.isoformat(),

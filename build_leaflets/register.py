@@ -401,7 +401,7 @@ def _parse(text: str, shown_as: str, restore: str) -> tuple[list[Problem], list[
         for column, message in found:
             problem(start, f"{message}; {fix}", column)
         if not found:
-            rows.append(Row(**{**values, "version": int(values["version"])}))
+            rows.append(Row(**{**values, "version": int(values["version"])}))  # type: ignore[arg-type]
     return problems, rows
 
 

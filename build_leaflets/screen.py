@@ -87,10 +87,10 @@ def decode(data: bytes) -> str | Refusal:
             f"is not UTF-8 text (byte 0x{data[error.start]:02X}){guess}; save it as UTF-8",
         )
     text = text.removeprefix("\ufeff")  # a byte-order mark, as Notepad writes it
-    for number, line in enumerate(text.splitlines(), start=1):
-        for column, char in enumerate(line, start=1):
+    for number, row in enumerate(text.splitlines(), start=1):
+        for place, char in enumerate(row, start=1):
             if _is_control(char, allowed="\t"):
-                return Refusal(number, column, "", f"contains {describe_control(char)}; delete it")
+                return Refusal(number, place, "", f"contains {describe_control(char)}; delete it")
     return text
 
 

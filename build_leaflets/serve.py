@@ -312,7 +312,7 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's full name, which can hang without DNS.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        self.server_name, self.server_port = self.server_address[:2]  # type: ignore[assignment]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
@@ -331,8 +331,8 @@ def _listen(host: str, port: int, folder: Path, state: _State) -> _Server:
         ) from None
 
 
-def _address(server: socketserver.BaseServer) -> str:
-    host, port = server.server_address[:2]
+def _address(server: socketserver.TCPServer) -> str:
+    host, port = server.server_address[:2]  # type: ignore[misc]
     return f"http://{_bracketed(str(host))}:{port}/"
 
 
@@ -341,9 +341,9 @@ def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def _local_address(server: socketserver.BaseServer) -> str:
+def _local_address(server: socketserver.TCPServer) -> str:
     """Where a browser on this computer finds the preview (not 0.0.0.0, should it be bound)."""
-    host, port = server.server_address[:2]
+    host, port = server.server_address[:2]  # type: ignore[misc]
     if host in _ANY_ADDRESS:
         return f"http://127.0.0.1:{port}/"
     return _address(server)
@@ -378,7 +378,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.state = state
         # StreamRequestHandler.setup applies this to the socket: each read or write that waits
         # longer ends the connection (quietly, see handle_one_request and _Server.handle_error).
-        self.timeout = IDLE_TIMEOUT
+        self.timeout = IDLE_TIMEOUT  # type: ignore[misc]
         super().__init__(*args)
 
     def parse_request(self) -> bool:
@@ -392,7 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
         head = self.command == "HEAD"
         given = self.headers.get_all("Host") or []
         if len(given) != 1 or given[0].strip().lower() not in cast(_Server, self.server).hosts:
-            url = _local_address(self.server)
+            url = _local_address(cast(_Server, self.server))
             text = _MISDIRECTED.format(url=url).encode()
             self.close_connection = True
             self._send(421, "text/plain; charset=utf-8", text, body=not head)
