@@ -81,36 +81,48 @@ STEPS = (
 
 
 def therapy_diagram() -> str:
-    """Four steps in boxes joined by arrows, in the layout's colours and typeface."""
-    box_width, gap, top = 200, 40, 20
-    width = len(STEPS) * box_width + (len(STEPS) - 1) * gap + 40
+    """Four numbered steps in two rows, joined by arrows, in the layout's colours and typeface.
+
+    Two rows, not one: the diagram is scaled to the page's column, and its words must stay
+    large enough to read on an A5 print (about 12 pt).
+    """
+    box_width, box_height, gap, row_gap = 256, 120, 56, 60
+    width = 2 * box_width + gap + 40
+    height = 2 * box_height + row_gap + 40
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="150" '
-        f'viewBox="0 0 {width} 150" font-family="Atkinson Hyperlegible, Noto Sans, sans-serif">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Atkinson Hyperlegible, Noto Sans, '
+        'sans-serif">'
     ]
     for number, (title, detail) in enumerate(STEPS):
-        x = 20 + number * (box_width + gap)
+        row, column = divmod(number, 2)
+        x = 20 + column * (box_width + gap)
+        y = 20 + row * (box_height + row_gap)
         parts.append(
-            f'<rect x="{x}" y="{top}" width="{box_width}" height="110" rx="12" '
+            f'<rect x="{x}" y="{y}" width="{box_width}" height="{box_height}" rx="12" '
             'fill="#e8f1fa" stroke="#005eb8" stroke-width="3"/>'
         )
         parts.append(
-            f'<text x="{x + box_width / 2}" y="{top + 45}" text-anchor="middle" font-size="19" '
-            f'font-weight="bold" fill="#003087">{title}</text>'
+            f'<text x="{x + box_width / 2}" y="{y + 42}" text-anchor="middle" font-size="22" '
+            f'font-weight="bold" fill="#003087">{number + 1}. {title}</text>'
         )
         words = detail.split()
         half = (len(words) + 1) // 2
-        for row, line in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
+        for line_number, line in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
             parts.append(
-                f'<text x="{x + box_width / 2}" y="{top + 72 + row * 22}" text-anchor="middle" '
-                f'font-size="16" fill="#212b32">{line}</text>'
+                f'<text x="{x + box_width / 2}" y="{y + 74 + line_number * 24}" '
+                f'text-anchor="middle" font-size="19" fill="#212b32">{line}</text>'
             )
-        if number < len(STEPS) - 1:
-            start = x + box_width + 4
-            parts.append(
-                f'<path d="M{start} {top + 55}h{gap - 14}l-8 -8m8 8l-8 8" fill="none" '
-                'stroke="#005eb8" stroke-width="4" stroke-linecap="round"/>'
-            )
+    arrow = 'fill="none" stroke="#005eb8" stroke-width="4" stroke-linecap="round"'
+    middle = 20 + box_height // 2
+    for y in (middle, middle + box_height + row_gap):  # 1 to 2, and 3 to 4
+        start = 20 + box_width + 6
+        parts.append(f'<path d="M{start} {y}h{gap - 14}l-9 -9m9 9l-9 9" {arrow}/>')
+    # 2 down to 3: from under the second box, back to above the third
+    right, left = 20 + box_width + gap + box_width / 2, 20 + box_width / 2
+    top, bottom = 20 + box_height + 6, 20 + box_height + row_gap - 6
+    mid = (top + bottom) / 2
+    parts.append(f'<path d="M{right} {top}V{mid}H{left}V{bottom}l-9 -9m9 9l9 -9" {arrow}/>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
