@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from build_leaflets import __version__, audit, build, model, serve
+from build_leaflets import __version__, audit, build, importer, model, serve
 from build_leaflets.config import Project, load_project
 from build_leaflets.errors import system_problem
 from build_leaflets.load import Source
@@ -329,6 +329,82 @@ def serve_command(port: int, out: Path | None) -> None:
     Previews are drafts: nothing is published and the publication register is not changed.
     """
     serve.serve(_project(), port=port, out=out, echo=click.echo)
+
+
+@cli.command(name="import")
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="FILE...",
+)
+@click.option(
+    "--reference",
+    help="Reference of the leaflet imported, e.g. PSY-0105 (one FILE only). Default: the "
+    "reference the document gives, or one made from its file name.",
+)
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the drafts (default: leaflets/ in the project folder); pictures go to "
+    "its images/ folder.",
+)
+@click.option("--brief", is_flag=True, help="One line per file instead of the full report.")
+def import_command(
+    files: tuple[Path, ...], reference: str | None, into: Path | None, brief: bool
+) -> None:
+    """Turn existing leaflets into draft leaflet files, with a report.
+
+    Reads Word (.docx), LibreOffice (.odt), old Word (.doc) and RTF files, saved web pages
+    (.html, .htm), plain text (.txt) and Markdown (.md); a folder stands for every such file
+    in it. .odt, .doc and .rtf need LibreOffice (on Debian: apt-get install
+    libreoffice-writer-nogui).
+
+    \b
+    Each document becomes leaflets/<reference>.yaml, with status: draft:
+      headings     from Word styles, or from formatting (a short bold, large or
+                   capitalised line, or a question), matched to the standard
+                   sections by their wording ("Are there any side effects?" is risks);
+                   the rest become extra_sections, in their order
+      governance   reference, version, dates, owner from lines such as "Review
+                   date: 03/2027", a table, or the page header and footer
+      lists, bold, italic, links, tables and PNG/JPEG pictures are kept
+
+    Nothing is ever written over an existing file, nothing is invented (a missing
+    section is left for check to name), and every word of the text is proved to be
+    in the draft. The report says where each part came from and what to do next:
+    run build-leaflets check on each draft. The exit status is 1 if any file failed.
+    """
+    if reference is not None and not model.is_valid_reference(reference):
+        raise click.BadParameter(
+            "use letters, digits and hyphens, e.g. PSY-0105", param_hint="--reference"
+        )
+    project = _project()
+
+    def done(report: importer.FileReport, number: int, total: int) -> None:
+        counter = f"[{number}/{total}] " if total > 1 else ""
+        if brief or report.error:
+            outcome = report.error and f"failed: {report.error}"
+            outcome = outcome or f"{report.target_shown}, {report.sections} section(s)"
+            if report.missing:
+                outcome += f", missing {', '.join(report.missing)}"
+            click.echo(f"{counter}{report.shown}: {outcome}", err=bool(report.error))
+        else:
+            click.echo(counter + importer.format_report(report) + "\n")
+
+    reports = importer.import_files(
+        files,
+        into=into or project.leaflets,
+        reference=reference,
+        on_done=done,
+        shown=project.relative,
+    )
+    if len(reports) > 1:
+        click.echo(importer.format_summary(reports))
+    failed = [r for r in reports if not r.ok]
+    if failed:
+        raise click.exceptions.Exit(_fail(f"{len(failed)} of {len(reports)} file(s) failed."))
 
 
 @cli.command(name="schema")

@@ -29,7 +29,7 @@ MAX_IMAGE_PATH = 200
 def _parser(*, html: bool) -> MarkdownIt:
     # Typographic quotes and dashes (curly quotes, "--" to an en dash), as print should have.
     md = MarkdownIt("commonmark", {"html": html, "typographer": True})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["replacements", "smartquotes", "table"])  # tables: GitHub's pipe syntax
     # markdown-it silently turns a refused URL back into text; we check URLs ourselves (below)
     # so that the author is told, rather than finding the link missing from a printed leaflet.
     md.validateLink = lambda url: True  # type: ignore[method-assign]

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from build_leaflets.build import build
 from build_leaflets.cli import cli
 from build_leaflets.config import load_project
-from tests.conftest import ROOT, SAMPLES, sample_pdfs, source_sha
+from tests.conftest import DATA, ROOT, SAMPLES, sample_pdfs, source_sha
 
 A4 = (595.28, 841.89)
 A5 = (419.53, 595.28)
@@ -149,3 +149,32 @@ def test_links_in_the_text_stay_links(built: Path, reference: str) -> None:
     ]
     assert any(uri.startswith("tel:") for uri in uris)
     assert any(uri.startswith("mailto:") for uri in uris)
+
+
+def test_a_markdown_table_is_a_tagged_table(runner, make_project) -> None:
+    """Pipe tables (which the importer writes for a Word table) are tables in every output."""
+    table = (
+        "  A short test leaflet.\n\n  | Session | What happens |\n  | --- | --- |\n"
+        "  | 1 | You meet your therapist |\n  | 2 to 16 | Weekly sessions |\n"
+    )
+    text = (DATA / "minimal.yaml").read_text().replace("  A short test leaflet.\n", table)
+    root = make_project(("tst-0001.yaml", text))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    page = (root / "output" / "TST-0001.html").read_text()
+    assert "<th>Session</th>" in page and "<td>You meet your therapist</td>" in page
+    reader = PdfReader(root / "output/pdf/TST-0001/TST-0001-v1.pdf")
+    kinds: set[str] = set()
+
+    def walk(element) -> None:
+        element = element.get_object()
+        kinds.add(str(element.get("/S")))
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and "/S" in kid:
+                walk(kid)
+
+    walk(reader.root_object["/StructTreeRoot"])
+    assert {"/Table", "/TR", "/TH", "/TD"} <= kinds
+    assert "2 to 16 Weekly sessions" in " ".join(reader.pages[0].extract_text().split())
