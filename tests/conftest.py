@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -102,3 +103,20 @@ def source_sha(leaflet: Path) -> str:
         name: hashlib.sha256((leaflet.parent / name).read_bytes()).hexdigest() for name in shown
     }
     return source_digest(text, pictures)
+
+
+def structure(reader: Any) -> list[Any]:
+    """Every element of a PDF's structure tree (its tags), in reading order."""
+    found: list[Any] = []
+
+    def walk(element: Any) -> None:
+        element = element.get_object()
+        found.append(element)
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and "/S" in kid:
+                walk(kid)
+
+    walk(reader.root_object["/StructTreeRoot"])
+    return found

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from build_leaflets.model import STANDARD_SECTIONS
-from tests.conftest import ROOT, sample_pdfs
+from tests.conftest import ROOT, sample_pdfs, structure
 
 
 def _tree(element, out: list[str]) -> list[str]:
@@ -71,18 +71,6 @@ def test_archival_pdfs_are_tagged_for_screen_readers(built: Path) -> None:
 
 def test_figures_carry_alt_text(built: Path) -> None:
     reader = PdfReader(built / "pdf" / "PSY-0102" / "PSY-0102-v1.pdf")
-    figures = []
-
-    def walk(element) -> None:
-        element = element.get_object()
-        if element.get("/S") == "/Figure":
-            figures.append(element)
-        kids = element.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-            kid = kid.get_object() if hasattr(kid, "get_object") else kid
-            if isinstance(kid, dict) and "/S" in kid:
-                walk(kid)
-
-    walk(reader.root_object["/StructTreeRoot"])
+    figures = [element for element in structure(reader) if element.get("/S") == "/Figure"]
     assert figures
     assert all(str(f.get("/Alt", "")).strip() for f in figures)

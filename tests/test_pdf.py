@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from build_leaflets.build import build
 from build_leaflets.cli import cli
 from build_leaflets.config import load_project
-from tests.conftest import DATA, ROOT, SAMPLES, sample_pdfs, source_sha
+from tests.conftest import DATA, ROOT, SAMPLES, sample_pdfs, source_sha, structure
 
 A4 = (595.28, 841.89)
 A5 = (419.53, 595.28)
@@ -164,17 +164,6 @@ def test_a_markdown_table_is_a_tagged_table(runner, make_project) -> None:
     page = (root / "output" / "TST-0001.html").read_text()
     assert "<th>Session</th>" in page and "<td>You meet your therapist</td>" in page
     reader = PdfReader(root / "output/pdf/TST-0001/TST-0001-v1.pdf")
-    kinds: set[str] = set()
-
-    def walk(element) -> None:
-        element = element.get_object()
-        kinds.add(str(element.get("/S")))
-        kids = element.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-            kid = kid.get_object() if hasattr(kid, "get_object") else kid
-            if isinstance(kid, dict) and "/S" in kid:
-                walk(kid)
-
-    walk(reader.root_object["/StructTreeRoot"])
+    kinds = {str(element.get("/S")) for element in structure(reader)}
     assert {"/Table", "/TR", "/TH", "/TD"} <= kinds
     assert "2 to 16 Weekly sessions" in " ".join(reader.pages[0].extract_text().split())

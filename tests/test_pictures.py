@@ -18,7 +18,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from build_leaflets.cli import cli
-from tests.conftest import DATA, ROOT, copy_project
+from tests.conftest import DATA, ROOT, copy_project, structure
 
 PHOTO_ALT = "A quiet room with two armchairs facing each other across a low table, by a window"
 DIAGRAM_ALT = "Diagram of the four steps of therapy"
@@ -39,20 +39,11 @@ def _images(pdf: Path | bytes, tmp_path: Path) -> list[dict[str, str]]:
 
 def _figures(pdf: Path) -> list[str]:
     """The alternative text of every Figure in the structure tree."""
-    found: list[str] = []
-
-    def walk(element) -> None:
-        element = element.get_object()
-        if element.get("/S") == "/Figure" and "/Alt" in element:
-            found.append(str(element["/Alt"]))
-        kids = element.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-            kid = kid.get_object() if hasattr(kid, "get_object") else kid
-            if isinstance(kid, dict) and "/S" in kid:
-                walk(kid)
-
-    walk(PdfReader(pdf).root_object["/StructTreeRoot"])
-    return found
+    return [
+        str(element["/Alt"])
+        for element in structure(PdfReader(pdf))
+        if element.get("/S") == "/Figure" and "/Alt" in element
+    ]
 
 
 @pytest.mark.parametrize(
