@@ -22,6 +22,7 @@ import yaml
 from docx.enum.text import WD_BREAK
 from docx.shared import Pt
 from PIL import Image
+from pypdf import PdfReader
 
 from build_leaflets.cli import cli
 from build_leaflets.config import load_project
@@ -456,12 +457,22 @@ def test_manual_word_leaflet(make_project, runner, tmp_path):
     assert "alternatives" in problems[0]
 
 
-def test_manual_word_leaflet_with_every_section_passes_check(make_project, runner, tmp_path):
+def test_manual_word_leaflet_with_every_section_passes_check_and_builds(
+    make_project, runner, tmp_path
+):
     project = make_project()
     (report,) = run_import(project, manual_docx(tmp_path / "x.docx", alternatives=True))
     assert report.ok and report.missing == []
     result = check(runner, "leaflets/psy-0301.yaml")
     assert result.exit_code == 0, result.output
+    built = runner.invoke(cli, ["build", "PSY-0301"])
+    assert built.exit_code == 0, built.output
+    assert "PSY-0301 v1: draft output/drafts/PSY-0301-v1-draft.pdf" in built.output
+    text = " ".join(
+        page.extract_text()
+        for page in PdfReader(project / "output/drafts/PSY-0301-v1-draft.pdf").pages
+    )
+    assert "DRAFT" in text and "What are the alternatives?" in " ".join(text.split())
 
 
 # --- LibreOffice ---------------------------------------------------------------------------
