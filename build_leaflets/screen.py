@@ -28,6 +28,8 @@ MAX_DEPTH = 8
 MAX_NUMBER_DIGITS = 12
 
 _NUMBER = re.compile(r"[-+]?[0-9][0-9_]*")
+#: Control characters (Unicode category Cc) but the tab and those that end a line.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 _ENCODINGS = (("Windows-1252", "cp1252"), ("ISO-8859-1 (Latin-1)", "latin-1"))
 
 
@@ -87,10 +89,12 @@ def decode(data: bytes) -> str | Refusal:
             f"is not UTF-8 text (byte 0x{data[error.start]:02X}){guess}; save it as UTF-8",
         )
     text = text.removeprefix("\ufeff")  # a byte-order mark, as Notepad writes it
-    for number, row in enumerate(text.splitlines(), start=1):
-        for place, char in enumerate(row, start=1):
-            if _is_control(char, allowed="\t"):
-                return Refusal(number, place, "", f"contains {describe_control(char)}; delete it")
+    found = _CONTROL.search(text)
+    if found is not None:
+        # The row the character is on, as `splitlines` counts rows: a marker stands in for it.
+        rows = (text[: found.start()] + "x").splitlines()
+        message = f"contains {describe_control(found[0])}; delete it"
+        return Refusal(len(rows), len(rows[-1]), "", message)
     return text
 
 
