@@ -22,6 +22,7 @@ from build_leaflets.register import (
     ARCHIVAL,
     LARGE_PRINT,
     PRINT,
+    SOURCE_LANGUAGE,
     PdfRecord,
     Register,
     Row,
@@ -34,6 +35,7 @@ class State(Enum):
     DUE = "due for review"
     EXPIRED = "expired"
     DRAFT = "draft"
+    STALE = "translation out of date"
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,27 @@ class Entry:
     state: str
     published: bool
     owner: str
+    language: str = ""
+    translation_of: int | None = None
+    stale: tuple[str, ...] = ()  # a translation's parts changed in its source since
+
+    @property
+    def name(self) -> str:
+        return f"{self.reference}.{self.language}" if self.translation_of else self.reference
 
 
 def audit(
     sources: Sequence[Source], register: Register, *, as_of: dt.date, due_within: int
 ) -> list[Entry]:
     """Every leaflet's state on `as_of`: expired on or after its archive date, due for review
-    within `due_within` days of it, else current; drafts are reported as drafts."""
+    within `due_within` days of it, else current; drafts are reported as drafts. A translation
+    whose source changed in any part it translated is out of date (unless it has expired),
+    with those parts named."""
     entries = []
-    for source in sorted(sources, key=lambda s: s.leaflet.reference):
+    order = sorted(
+        sources, key=lambda s: (s.leaflet.reference, s.leaflet.is_translation, s.leaflet.language)
+    )
+    for source in order:
         leaflet = source.leaflet
         assert leaflet.archive_date is not None  # filled in by load
         days_left = (leaflet.archive_date - as_of).days
@@ -66,6 +80,8 @@ def audit(
             state = State.DRAFT
         elif days_left <= 0:
             state = State.EXPIRED
+        elif source.stale:
+            state = State.STALE
         elif days_left <= due_within:
             state = State.DUE
         else:
@@ -80,8 +96,14 @@ def audit(
                 archive_date=leaflet.archive_date.isoformat(),
                 days_left=days_left,
                 state=state.value,
-                published=register.find(leaflet.reference, leaflet.version) is not None,
+                published=register.find(
+                    leaflet.reference, leaflet.version, ARCHIVAL, leaflet.language
+                )
+                is not None,
                 owner=leaflet.owner or "",
+                language=leaflet.language,
+                translation_of=leaflet.translation.translation_of if leaflet.translation else None,
+                stale=tuple(part.key for part in source.stale),
             )
         )
     return entries
@@ -101,26 +123,46 @@ def review_warnings(entries: Sequence[Entry]) -> list[str]:
                 f"{entry.reference} ({entry.title}) is due for review: archive date "
                 f"{entry.archive_date}, in {entry.days_left} day(s)."
             )
+        if entry.stale and entry.state != State.EXPIRED.value:
+            warnings.append(stale_warning(entry.reference, entry.language, entry.stale))
     return warnings
+
+
+def stale_warning(reference: str, language: str, stale: Sequence[str]) -> str:
+    """The one sentence that tells a translator what to translate again."""
+    return (
+        f"{reference}.{language} is out of date: its source changed in {', '.join(stale)} "
+        f"since it was translated; run build-leaflets translate {reference} --language "
+        f"{language} --update to see the old and new text."
+    )
 
 
 def format_entries(entries: Sequence[Entry], form: str) -> str:
     """The audit as an aligned table, CSV (for a spreadsheet) or JSON (for tools)."""
-    rows = [asdict(entry) for entry in entries]
+    rows = [asdict(entry) | {"stale": list(entry.stale)} for entry in entries]
     if form == "json":
-        return json.dumps({"leaflets": rows}, indent=2) + "\n"
+        return json.dumps({"leaflets": rows}, indent=2, ensure_ascii=False) + "\n"
     if form == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, list(Entry.__dataclass_fields__), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(row | {"published": "yes" if row["published"] else "no"} for row in rows)
+        writer.writerows(
+            row
+            | {
+                "published": "yes" if row["published"] else "no",
+                "translation_of": row["translation_of"] or "",
+                "stale": " ".join(row["stale"]),
+            }
+            for row in rows
+        )
         return buffer.getvalue()
-    headings = ["Reference", "Version", "Last updated", "Archive date", "Days left", "State"]
-    headings += ["Published", "Title"]
+    headings = ["Reference", "Language", "Version", "Last updated", "Archive date", "Days left"]
+    headings += ["State", "Published", "Title"]
     table = [headings]
     for e in entries:
-        table.append([e.reference, str(e.version), e.last_updated, e.archive_date])
-        table[-1] += [str(e.days_left), e.state, "yes" if e.published else "no", e.title]
+        state = f"{e.state} ({', '.join(e.stale)})" if e.stale else e.state
+        table.append([e.name, e.language, str(e.version), e.last_updated, e.archive_date])
+        table[-1] += [str(e.days_left), state, "yes" if e.published else "no", e.title]
     widths = [max(len(row[i]) for row in table) for i in range(len(headings))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
              for row in table]  # fmt: skip
@@ -158,7 +200,7 @@ def verify(
     and whatever it is called; only a PDF whose checksum the register does not know is matched
     by the reference and version in its metadata, and then it has been changed.
     """
-    by_reference = {s.leaflet.slug: s for s in sources}
+    by_key = {s.leaflet.key: s for s in sources}
     findings: list[Finding] = []
     for path in pdfs:
         name = shown[path]
@@ -179,7 +221,8 @@ def verify(
                     Finding(name, "is not in the publication register (unregistered PDF)")
                 )
                 continue
-            kinds = ", ".join(r.variant for r in register.rows_of(row.reference, row.version))
+            rows = register.rows_of(row.reference, row.version, row.language)
+            kinds = ", ".join(r.variant for r in rows)
             findings.append(
                 Finding(
                     name,
@@ -189,7 +232,7 @@ def verify(
             )
         findings += [Finding(name, message) for message in _metadata_findings(record, row)]
         findings += [Finding(name, message) for message in _source_findings(record, row)]
-        source = by_reference.get(row.reference.lower())
+        source = by_key.get((row.reference.lower(), row.language.lower()))
         if source is not None and source.leaflet.version == row.version:
             findings += [Finding(name, message) for message in _sync_findings(source, row)]
     return findings
@@ -207,7 +250,8 @@ def _claimed_row(path: Path, record: PdfRecord, register: Register) -> Row | Non
     version = record.info.get("LeafletVersion", "")
     if not (version.isascii() and version.isdigit()) or not reference:
         return None
-    rows = register.rows_of(reference, int(version))
+    language = record.info.get("LeafletLanguage", SOURCE_LANGUAGE)
+    rows = register.rows_of(reference, int(version), language)
     if not rows:
         return None
     if "GTS_PDFXVersion" in record.info or path.name.endswith("-print.pdf"):
@@ -227,6 +271,8 @@ def _metadata_findings(record: PdfRecord, row: Row) -> list[str]:
         "LeafletArchiveDate": row.archive_date,
         "LeafletSourceSHA256": row.source_sha256,
     }
+    if "LeafletLanguage" in record.info:
+        expected["LeafletLanguage"] = row.language
     return [
         f"metadata {key} is {record.info.get(key)!r}; the register says {value!r}"
         for key, value in expected.items()

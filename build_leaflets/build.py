@@ -73,6 +73,7 @@ class Result:
     registered: list[Row] = field(default_factory=list)
     pages: list[Written] = field(default_factory=list)  # index, register.json
     moved: list[str] = field(default_factory=list)  # leftovers moved into quarantine/
+    notices: list[str] = field(default_factory=list)  # what the build should say, e.g. kept
     register: Register = field(default_factory=lambda: Register(Path(REGISTER_NAME), ()))
 
     @property
@@ -136,7 +137,7 @@ def build(
     with lock.hold(locks, wait=wait, on_wait=on_wait, shown=project.relative):
         publish.clear_leftovers(layout.out, project.leaflets / REGISTER_NAME)
         result = _publish_all(
-            project, chosen, layout, drafts, large_print, page_size, jobs, on_done
+            project, sources, chosen, layout, drafts, large_print, page_size, jobs, on_done
         )
         result.sources = sources
         today = dt.date.today()
@@ -151,6 +152,7 @@ def build(
 
 def _publish_all(
     project: Project,
+    sources: list[Source],
     chosen: list[Source],
     layout: publish.Layout,
     drafts: bool,
@@ -169,16 +171,25 @@ def _publish_all(
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
     claims = publish.Claims.read(layout.claims())
     plans = publish.plan(
-        chosen, register, layout, claims, layout_sha=layout_sha, drafts=drafts, variants=variants
+        chosen,
+        register,
+        layout,
+        claims,
+        layout_sha=layout_sha,
+        drafts=drafts,
+        variants=variants,
+        languages=publish.language_links(sources),
     )
     work = [
-        produce.Job(item.source, item.to_lay_out, item.draft, page_size, item.page_stamp)
+        produce.Job(
+            item.source, item.to_lay_out, item.draft, page_size, item.page_stamp, item.languages
+        )
         for item in plans
     ]
     publisher = publish.Publisher(
         layout, register, claims, layout_sha, pdf.tool_versions(), project.relative
     )
-    result = Result(register=register)
+    result = Result(register=register, notices=[item.notice for item in plans if item.notice])
     products = produce.produce_all(project, work, jobs)
     try:
         for number, (item, product) in enumerate(zip(plans, products, strict=True), start=1):
@@ -187,11 +198,11 @@ def _publish_all(
             try:
                 published = publisher.publish(item, product)
             except LeafletError as error:
-                outcome = Failed(leaflet.reference, error.format_message())
-                result.failures[leaflet.reference] = outcome.message
+                outcome = Failed(leaflet.name, error.format_message())
+                result.failures[leaflet.name] = outcome.message
             else:
                 summary = _summary(item, published)
-                outcome = Done(leaflet.reference, leaflet.version, summary, published.files)
+                outcome = Done(leaflet.name, leaflet.version, summary, published.files)
                 result.done.append(outcome)
                 result.registered.extend(published.rows)
                 result.moved.extend(published.moved)
@@ -213,22 +224,29 @@ def _memo(project: Project, layout: publish.Layout) -> Memo:
 def _catalogue(
     project: Project, sources: list[Source], register: Register, layout: publish.Layout
 ) -> list[render.CatalogueEntry]:
-    """Each leaflet's catalogue row, linking only to files that are there."""
+    """Each leaflet's catalogue row in each language, linking only to files that are there."""
     today = dt.date.today()
     states = audit.audit(sources, register, as_of=today, due_within=project.site.due_within_days)
-    by_reference = {entry.reference: entry for entry in states}
+    by_name = {entry.name: entry for entry in states}
+
+    def link(path: Path) -> str:
+        return path.relative_to(layout.out).as_posix() if path.is_file() else ""
+
+    translations: dict[str, list[tuple[str, str, str]]] = {}
+    for source in sources:
+        leaflet = source.leaflet
+        if leaflet.translation:
+            page = link(layout.html(leaflet, leaflet.is_draft))
+            state = by_name[leaflet.name].state
+            translations.setdefault(leaflet.slug, []).append((leaflet.language, state, page))
     entries = []
     for source in sources:
         leaflet = source.leaflet
         draft = leaflet.is_draft
-
-        def link(path: Path) -> str:
-            return path.relative_to(layout.out).as_posix() if path.is_file() else ""
-
         pdf_path = (
             layout.draft_pdf(leaflet) if draft else layout.out / layout.file(leaflet, ARCHIVAL)
         )
-        entry = by_reference[leaflet.reference]
+        entry = by_name[leaflet.name]
         entries.append(
             render.CatalogueEntry(
                 leaflet=leaflet,
@@ -237,6 +255,10 @@ def _catalogue(
                 page=link(layout.html(leaflet, draft)),
                 pdf=link(pdf_path),
                 large_print=link(layout.out / layout.file(leaflet, LARGE_PRINT)),
+                stale=entry.stale,
+                translations=()
+                if leaflet.translation
+                else tuple(sorted(translations.get(leaflet.slug, []))),
             )
         )
     return entries
@@ -264,17 +286,25 @@ def _page(project: Project, path: Path, data: str | bytes) -> Written:
 
 
 def _select(sources: list[Source], references: Sequence[str]) -> list[Source]:
+    """The leaflets named: a reference (PSY-0101) names the leaflet and its translations, a
+    reference and language (PSY-0101.cy) one translation."""
     if not references:
         return sources
-    by_slug = {source.leaflet.slug: source for source in sources}
-    unknown = [ref for ref in references if ref.lower() not in by_slug]
+    by_name: dict[str, list[Source]] = {}
+    for source in sources:
+        leaflet = source.leaflet
+        by_name.setdefault(leaflet.slug, []).append(source)
+        if leaflet.translation:
+            by_name.setdefault(leaflet.name.lower(), []).append(source)
+    unknown = [ref for ref in references if ref.lower() not in by_name]
     if unknown:
-        known = ", ".join(sorted(s.leaflet.reference for s in sources))
+        known = ", ".join(sorted(s.leaflet.name for s in sources))
         raise ProblemsFound(
             [Problem("build", 0, 0, "", f"no leaflet has the reference {ref}") for ref in unknown],
             f"Known references: {known}",
         )
-    return [by_slug[ref.lower()] for ref in dict.fromkeys(references)]
+    chosen = [source for ref in references for source in by_name[ref.lower()]]
+    return list({id(source): source for source in chosen}.values())
 
 
 @dataclass(frozen=True)
@@ -321,7 +351,7 @@ def _make_packs(
     packs = []
     for source in sources:
         leaflet = source.leaflet
-        stem = f"{leaflet.reference}-v{leaflet.version}"
+        stem = f"{leaflet.reference}-v{leaflet.version}{leaflet.file_suffix}"
         print_pdf = _print_pdf(project, source, printer, name, register, layout)
         files = {f"{stem}-print.pdf": print_pdf}
         booklet = None
@@ -350,13 +380,13 @@ def _pack_refusals(source: Source, register: Register, day: dt.date) -> list[Pro
             "version before printing more"
         )
     else:
-        row = register.find(leaflet.reference, leaflet.version)
+        row = register.find(leaflet.reference, leaflet.version, ARCHIVAL, leaflet.language)
         if row is None or row.source_sha256 != source.sha256:
             why = f"version {leaflet.version} is not published yet; run build-leaflets build first"
     if not why:
         return []
     line, column = source.value_place("status" if leaflet.is_draft else "version")
-    return [Problem(source.display, line, column, "", f"{leaflet.reference} {why}")]
+    return [Problem(source.display, line, column, "", f"{leaflet.name} {why}")]
 
 
 def _print_pdf(
@@ -370,7 +400,7 @@ def _print_pdf(
     """The build's registered print PDF for the build's profile (checked against the
     register), or a fresh one for another supplier's profile."""
     leaflet = source.leaflet
-    row = register.find(leaflet.reference, leaflet.version, PRINT)
+    row = register.find(leaflet.reference, leaflet.version, PRINT, leaflet.language)
     if name != project.site.printer or row is None:
         return produce.lay_out_print(project, source, printer)
     path = layout.out / row.file

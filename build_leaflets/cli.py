@@ -15,9 +15,19 @@ from typing import Any
 
 import click
 
-from build_leaflets import __version__, audit, build, importer, model, serve
+from build_leaflets import (
+    __version__,
+    audit,
+    build,
+    importer,
+    model,
+    serve,
+    translating,
+    translation,
+)
 from build_leaflets.config import Project, load_project
 from build_leaflets.errors import system_problem
+from build_leaflets.files import write_atomic
 from build_leaflets.load import Source
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
@@ -133,6 +143,8 @@ def build_command(
         click.echo(
             f"Moved aside (not registered, and not what this build makes): {moved}", err=True
         )
+    for notice in result.notices:
+        click.echo(f"Warning: {notice}", err=True)
     _warn_about_review_dates(project, result.sources)
     if result.registered:
         click.echo(f"Registered {len(result.registered)} new PDF(s) in leaflets/register.csv")
@@ -169,6 +181,22 @@ def check_command(paths: tuple[Path, ...], strict: bool, jobs: int) -> None:
     minimum = project.site.min_reading_ease
     warnings = 0
     for source in sources:
+        for stale in source.stale:
+            warnings += 1
+            where = stale.key if stale.kind != "new" else "source_hashes"
+            line, column = source.value_place(where)
+            click.echo(
+                f"{source.display}:{line}:{column}: {stale.key}: warning: out of date: "
+                f"{stale}; see build-leaflets translate {source.leaflet.reference} "
+                f"--language {source.leaflet.language} --update",
+                err=True,
+            )
+        if source.leaflet.translation is not None:
+            click.echo(
+                f"{source.display}: reading ease not measured (the measures are made for "
+                "English text)"
+            )
+            continue
         measures = build.readability_of(source)
         click.echo(
             f"{source.display}: reading ease {measures.flesch_reading_ease:.1f}, "
@@ -405,6 +433,130 @@ def import_command(
     failed = [r for r in reports if not r.ok]
     if failed:
         raise click.exceptions.Exit(_fail(f"{len(failed)} of {len(reports)} file(s) failed."))
+
+
+@cli.command(name="translate")
+@click.argument("reference", metavar="REFERENCE")
+@click.option(
+    "--language",
+    "-l",
+    required=True,
+    help="The language, as a BCP 47 tag: cy, pl, ro, uk, ar, ur, bn, pa, zh-Hans...",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Show the old and new source text of each part changed since it was translated.",
+)
+@click.option(
+    "--done",
+    "done_keys",
+    multiple=True,
+    metavar="PART",
+    help="Record that PART (e.g. risks, title, extra_sections.0) now follows the current "
+    "source; give it once for each part, or --done all.",
+)
+@click.option(
+    "--export",
+    "export_format",
+    type=click.Choice(["xliff", "po"]),
+    help="Write the translation as XLIFF 1.2 or PO for a translation agency's tools.",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read an agency's XLIFF or PO file back into the translation.",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
+def translate_command(
+    reference: str,
+    language: str,
+    update: bool,
+    done_keys: tuple[str, ...],
+    export_format: str | None,
+    import_file: Path | None,
+    out: Path | None,
+) -> None:
+    """Start, follow up or exchange a translation of a leaflet.
+
+    \b
+    build-leaflets translate PSY-0101 --language cy
+        writes leaflets/psy-0101.cy.yaml: the source's text in every field, to be
+        replaced by its translation, and the hash of each part it came from.
+    build-leaflets translate PSY-0101 --language cy --update
+        shows the old and new source text of just the parts that changed since.
+    build-leaflets translate PSY-0101 --language cy --done risks
+        records that the translation of risks follows the current source again.
+    build-leaflets translate PSY-0101 --language cy --export xliff
+        writes output/translations/PSY-0101.cy.xlf for a translation agency;
+        --import FILE reads their file back into leaflets/psy-0101.cy.yaml.
+
+    check, build, audit and the catalogue name each part of a translation whose source
+    changed since it was translated.
+    """
+    project = _project()
+    today = dt.date.today()
+    chosen = [bool(update), bool(done_keys), bool(export_format), bool(import_file)]
+    if sum(chosen) > 1:
+        raise click.UsageError("give one of --update, --done, --export and --import")
+    sources = build.check(project)
+    origin = next(
+        (
+            s
+            for s in sources
+            if s.leaflet.slug == reference.lower() and s.leaflet.translation is None
+        ),
+        None,
+    )
+    if origin is None:
+        raise click.exceptions.Exit(_fail(f"translate: no leaflet has the reference {reference}"))
+    existing = next(
+        (
+            s
+            for s in sources
+            if s.leaflet.translation is not None
+            and s.leaflet.key == (reference.lower(), language.lower())
+        ),
+        None,
+    )
+    if not any(chosen):
+        try:
+            path = translating.start(project, origin, language, today)
+        except LookupError as error:
+            raise click.exceptions.Exit(_fail(f"translate: {error.args[0]}")) from None
+        click.echo(f"Wrote {project.relative(path)}: translate the text of each field in it.")
+        return
+    if existing is None:
+        shown = translation.file_name(reference, language)
+        raise click.exceptions.Exit(
+            _fail(
+                f"translate: there is no {language} translation of {reference} ({shown}); "
+                f"start one with build-leaflets translate {reference} --language {language}"
+            )
+        )
+    if update:
+        if not existing.stale:
+            click.echo(f"{existing.display} follows its source: nothing changed since.")
+            return
+        register = build.register_of(project)
+        found = translating.changes(existing, register, out or project.output)
+        click.echo(translating.describe(found, existing.leaflet.language, origin.leaflet.reference))
+        return
+    if done_keys:
+        everything = done_keys == ("all",)
+        data, done = translating.mark_done(existing, done_keys, today, everything=everything)
+        write_atomic(existing.path, data)
+        click.echo(f"{existing.display}: recorded {', '.join(done)} as following the source.")
+        return
+    target = out or project.output
+    if export_format:
+        path = translating.export(existing, export_format, target)
+        click.echo(f"Wrote {project.relative(path)}")
+        return
+    assert import_file is not None
+    changed = translating.import_into(project, existing, import_file)
+    click.echo(f"{existing.display}: {changed}")
 
 
 @cli.command(name="schema")

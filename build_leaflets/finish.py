@@ -29,10 +29,12 @@ class PdfFields:
     archive_date: str
     source_sha256: str
     status: str
+    language: str = ""  # a translation's language; a source leaflet's PDF has no such key
+    translation_of: int = 0  # the source version a translation was made from
 
     def info(self) -> dict[str, str]:
         """The custom keys of the document information dictionary (without the slash)."""
-        return {
+        info = {
             "LeafletReference": self.reference,
             "LeafletVersion": str(self.version),
             "LeafletLastUpdated": self.last_updated,
@@ -40,6 +42,10 @@ class PdfFields:
             "LeafletSourceSHA256": self.source_sha256,
             "LeafletStatus": self.status,
         }
+        if self.language:
+            info["LeafletLanguage"] = self.language
+            info["LeafletTranslationOf"] = str(self.translation_of)
+        return info
 
     def xmp(self) -> dict[str, tuple[str, str, str]]:
         """XMP property name -> (value, XMP value type, description)."""
@@ -50,7 +56,18 @@ class PdfFields:
             "archiveDate": (self.archive_date, "Date", "Date the leaflet is to be archived"),
             "sourceSHA256": (self.source_sha256, "Text", "SHA-256 of the YAML source"),
             "status": (self.status, "Text", "draft or approved"),
-        }
+        } | (
+            {
+                "language": (self.language, "Text", "Language of this translation"),
+                "translationOf": (
+                    str(self.translation_of),
+                    "Integer",
+                    "Source version this translation was made from",
+                ),
+            }
+            if self.language
+            else {}
+        )
 
 
 @dataclass(frozen=True)

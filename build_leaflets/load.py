@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from build_leaflets import fonts, markup, pictures, screen
+from build_leaflets import fonts, markup, messages, pictures, screen, translation
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.model import (
@@ -53,11 +53,32 @@ class Source:
     leaflet: Leaflet
     places: dict[Path_, Place] = field(repr=False)
     pictures: tuple[Picture, ...] = ()
+    #: For a translation: its source leaflet as it is now (to tell which sections are out of
+    #: date), and the values it prints from it (see `translation.inherited`).
+    origin: Leaflet | None = field(default=None, repr=False)
+    inherited: bytes = b""
 
     @functools.cached_property
     def sha256(self) -> str:
-        """The checksum the register records: of the YAML and every picture it shows."""
-        return source_digest(self.data, {p.name: p.sha256 for p in self.pictures})
+        """The checksum the register records: of the YAML, every picture it shows and, for a
+        translation, the values it takes from its source."""
+        named = {p.name: p.sha256 for p in self.pictures}
+        named |= {
+            name: hashlib.sha256(data).hexdigest() for name, data in self.inherited_files.items()
+        }
+        return source_digest(self.data, named)
+
+    @property
+    def inherited_files(self) -> dict[str, bytes]:
+        """What a translation's archival PDF embeds beside its YAML and pictures."""
+        return {translation.INHERITED_NAME: self.inherited} if self.inherited else {}
+
+    @functools.cached_property
+    def stale(self) -> list[translation.Stale]:
+        """For a translation, the parts of its source changed since it was translated."""
+        if self.leaflet.translation is None or self.origin is None:
+            return []
+        return translation.stale_parts(self.leaflet.translation, self.origin)
 
     @functools.cached_property
     def yaml_sha256(self) -> str:
@@ -215,13 +236,20 @@ def load_all(
         where = ", ".join(project.relative(p) for p in paths) or project.relative(project.leaflets)
         raise ProblemsFound([Problem(where, 0, 0, "", "no leaflet files (*.yaml) found")])
     sources: list[Source] = []
+    pending: list[PendingTranslation] = []
     problems: list[Problem] = []
-    for source, found in _load_files(project, files, memo, workers):
+    for loaded, found in _load_files(project, files, memo, workers):
         problems.extend(found)
-        if source is not None:
-            sources.append(source)
+        if isinstance(loaded, PendingTranslation):
+            pending.append(loaded)
+        elif loaded is not None:
+            sources.append(loaded)
             if memo is not None:
-                memo.remember(source)
+                memo.remember(loaded)
+    if pending:
+        translated, found = resolve_translations(project, sources, pending)
+        sources.extend(translated)
+        problems.extend(found)
     problems.extend(_duplicate_references(sources))
     if problems:
         count = len(problems)
@@ -236,7 +264,7 @@ def load_all(
 
 def _load_files(
     project: Project, files: list[Path], memo: Memo | None, workers: int
-) -> Iterator[tuple[Source | None, list[Problem]]]:
+) -> Iterator[tuple[Loaded | None, list[Problem]]]:
     """Each file's result, in order: here, or in worker processes for a large catalogue."""
     pending = [p for p in files if memo is None or not memo.knows(p, project.root)]
     if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
@@ -256,22 +284,40 @@ def _load_files(
         yield checked[path] if path in checked else load_file(project, path, memo)
 
 
-def _load_one(job: tuple[Project, Path]) -> tuple[Source | None, list[Problem]]:
+def _load_one(job: tuple[Project, Path]) -> tuple[Loaded | None, list[Problem]]:
     source, problems = load_file(*job)
-    if source is not None:
+    if isinstance(source, Source):
         _ = source.reading_text  # made here, where the bodies are already parsed
     return source, problems
 
 
+@dataclass(frozen=True)
+class PendingTranslation:
+    """A translation file, checked on its own; it becomes a `Source` once its source leaflet
+    is loaded (`resolve_translations`)."""
+
+    path: Path
+    display: str
+    data: bytes
+    file: translation.TranslationFile
+    places: dict[Path_, Place] = field(repr=False)
+    pictures: tuple[Picture, ...] = ()
+
+
+Loaded = Source | PendingTranslation
+
+
 def load_file(
     project: Project, path: Path, memo: Memo | None = None
-) -> tuple[Source | None, list[Problem]]:
-    """One file: its `Source` when it is valid, and every problem found in it."""
+) -> tuple[Loaded | None, list[Problem]]:
+    """One file: its `Source` (or, for a translation, its `PendingTranslation`) when it is
+    valid, and every problem found in it."""
     display = project.relative(path)
+    is_translation = translation.is_translation_file(path)
     data = screen.read_file(path, project.root)
     if isinstance(data, screen.Refusal):
         return None, [_refused(display, data)]
-    known = memo.recall(data) if memo is not None else None
+    known = memo.recall(data) if memo is not None and not is_translation else None
     if known is not None:
         return Source(path, display, data, *known), []
     text = screen.decode(data)
@@ -295,6 +341,9 @@ def load_file(
     problems.extend(_body_problems(display, raw, places, project.leaflets))
     problems.extend(_text_problems(display, raw, places))
     shown = _pictures(display, raw, places, project.leaflets, problems)
+    if is_translation:
+        return _pending(path, display, data, raw, places, shown, problems)
+    problems.extend(_translation_fields(display, raw, places))
     try:
         leaflet = Leaflet.model_validate(raw)
     except ValidationError as error:
@@ -303,14 +352,184 @@ def load_file(
 
     site = project.site
     leaflet = leaflet.with_defaults(site.review_months, site.contact)
+    problems.extend(_governance(display, leaflet, places))
+    if problems:
+        return None, problems
+    return Source(path, display, data, leaflet, places, shown), []
+
+
+def _governance(display: str, leaflet: Leaflet, places: dict[Path_, Place]) -> list[Problem]:
+    problems = []
     for name, message in governance_problems(leaflet):
         # A field that is missing is pointed at through the line that makes it needed.
         where = split(name) if split(name) in places else ("status",)
         line, col = value_place(places, where)
         problems.append(Problem(display, line, col, name, message))
+    return problems
+
+
+_TRANSLATION_ONLY = ("translation", "translation_of", "translated_on", "translator", "checked_by",
+                     "source_hashes")  # fmt: skip
+
+
+def _translation_fields(
+    display: str, raw: dict[str, Any], places: dict[Path_, Place]
+) -> list[Problem]:
+    """A source file holding a translation's fields is a translation with the wrong name."""
+    found = [key for key in _TRANSLATION_ONLY if key in raw]
+    if not found:
+        return []
+    line, col = places[(found[0],)].line, places[(found[0],)].column
+    reference = raw.get("reference")
+    language = raw.get("language")
+    name = (
+        translation.file_name(reference, language)
+        if isinstance(reference, str) and isinstance(language, str)
+        else "REFERENCE.LANGUAGE.yaml"
+    )
+    return [
+        Problem(
+            display,
+            line,
+            col,
+            found[0],
+            f"only a translation file has this field; a translation is named after its "
+            f"reference and language, like {name}",
+        )
+    ]
+
+
+def _pending(
+    path: Path,
+    display: str,
+    data: bytes,
+    raw: dict[str, Any],
+    places: dict[Path_, Place],
+    shown: tuple[Picture, ...],
+    problems: list[Problem],
+) -> tuple[PendingTranslation | None, list[Problem]]:
+    try:
+        file = translation.TranslationFile.model_validate(raw)
+    except ValidationError as error:
+        problems.extend(pydantic_problems(display, error, places))
+        return None, problems
+    named = translation.FILE_NAME.match(path.name)
+    assert named is not None
+    if named.group("language").lower() != file.language.lower():
+        line, col = value_place(places, ("language",))
+        problems.append(
+            Problem(
+                display,
+                line,
+                col,
+                "language",
+                f"is {file.language}, but the file name says {named.group('language')}: rename "
+                f"the file {translation.file_name(file.reference, file.language)}, or correct "
+                "the language",
+            )
+        )
+    if named.group("reference").lower() != file.reference.lower():
+        line, col = value_place(places, ("reference",))
+        problems.append(
+            Problem(
+                display,
+                line,
+                col,
+                "reference",
+                f"is {file.reference}, but the file name says {named.group('reference')}: a "
+                f"translation is named after its source's reference, like "
+                f"{translation.file_name(file.reference, file.language)}",
+            )
+        )
     if problems:
         return None, problems
-    return Source(path, display, data, leaflet, places, shown), []
+    return PendingTranslation(path, display, data, file, places, shown), []
+
+
+def resolve_translations(
+    project: Project, sources: list[Source], pending: list[PendingTranslation]
+) -> tuple[list[Source], list[Problem]]:
+    """Each translation made whole with its source: the translated text, the source's
+    governance where it sets none, and what it needs to tell which sections are stale."""
+    originals = {s.leaflet.slug: s for s in sources if s.leaflet.translation is None}
+    made: list[Source] = []
+    problems: list[Problem] = []
+    for item in pending:
+        file = item.file
+        origin = originals.get(file.reference.lower())
+
+        def problem(field_name: str, message: str, item: PendingTranslation = item) -> None:
+            line, col = value_place(item.places, split(field_name))
+            problems.append(Problem(item.display, line, col, field_name, message))
+
+        if origin is None:
+            beside = item.path.parent / f"{file.reference.lower()}.yaml"
+            if beside.exists():
+                continue  # its source has problems of its own, reported with that file
+            problem(
+                "reference",
+                f"no leaflet has the reference {file.reference}: a translation lies beside its "
+                f"source ({file.reference.lower()}.yaml)",
+            )
+            continue
+        source_leaflet = origin.leaflet
+        try:
+            messages.catalogue_for(file.language)
+        except LookupError as error:
+            problem("language", str(error.args[0]) if error.args else str(error))
+            continue
+        if file.language.lower() == source_leaflet.language.lower():
+            problem("language", f"is the language of the source ({origin.display}) itself")
+            continue
+        if file.translation_of > source_leaflet.version:
+            problem(
+                "translation_of",
+                f"is {file.translation_of}, but {origin.display} is only at version "
+                f"{source_leaflet.version}",
+            )
+            continue
+        before = len(problems)
+        for key in translation.translated_keys(file):
+            if key not in file.source_hashes:
+                problem(
+                    key,
+                    "has no entry in source_hashes, so no one can tell when its source "
+                    f"changes: run build-leaflets translate {file.reference} --language "
+                    f"{file.language} --update",
+                )
+        for key in file.source_hashes:
+            if key not in translation.translated_keys(file):
+                problem(
+                    "source_hashes",
+                    f"lists {key}, which this translation does not translate: translate it, "
+                    "or remove that line if the source no longer has it",
+                )
+        if len(problems) > before:
+            continue
+        merged = translation.merge(file, source_leaflet)
+        try:
+            leaflet = Leaflet.model_validate(merged)
+        except ValidationError as error:
+            problems.extend(pydantic_problems(item.display, error, item.places))
+            continue
+        leaflet = leaflet.with_defaults(project.site.review_months, project.site.contact)
+        found = _governance(item.display, leaflet, item.places)
+        if found:
+            problems.extend(found)
+            continue
+        made.append(
+            Source(
+                item.path,
+                item.display,
+                item.data,
+                leaflet,
+                item.places,
+                item.pictures,
+                origin=source_leaflet,
+                inherited=translation.inherited(leaflet),
+            )
+        )
+    return made, problems
 
 
 def _pictures(
@@ -438,11 +657,13 @@ def _syntax_problem(display: str, error: yaml.MarkedYAMLError) -> Problem:
 
 
 def _duplicate_references(sources: Iterable[Source]) -> list[Problem]:
-    """Two files with one reference would publish over each other's PDFs."""
-    seen: dict[str, Source] = {}
+    """Two files with one reference (or one reference and language) would publish over each
+    other's PDFs."""
+    seen: dict[tuple[str, str] | str, Source] = {}
     problems: list[Problem] = []
     for source in sources:
-        slug = source.leaflet.slug
+        leaflet = source.leaflet
+        slug = leaflet.key if leaflet.translation else leaflet.slug
         if slug in seen:
             first = seen[slug]
             line, col = value_place(source.places, ("reference",))
@@ -453,8 +674,12 @@ def _duplicate_references(sources: Iterable[Source]) -> list[Problem]:
                     line,
                     col,
                     "reference",
-                    f"{source.leaflet.reference} is already used by {first.display}:{first_line}; "
-                    "each leaflet needs its own reference",
+                    f"{leaflet.name} is already used by {first.display}:{first_line}; "
+                    + (
+                        "each language of a leaflet has one file"
+                        if leaflet.translation
+                        else "each leaflet needs its own reference"
+                    ),
                 )
             )
         else:

@@ -33,7 +33,10 @@ STANDARD_SECTIONS: dict[str, str] = {
 REQUIRED_SECTIONS = ("what", "who", "preparation", "risks", "alternatives")
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
-LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
+#: A BCP 47 tag as leaflets use them: a language, then optionally a script and a region, e.g.
+#: cy, en-GB, zh-Hans, pa-Guru, ur-PK.
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"
+HASH_PATTERN = r"^[0-9a-f]{8}$"
 
 #: Limits on every value, so no input can make a file name too long, a register row that no
 #: spreadsheet opens, or a leaflet no one would read. The README lists them.
@@ -95,6 +98,20 @@ class Change(_Strict):
     summary: Paragraph
 
 
+class Translation(_Strict):
+    """What a translated leaflet says of its origin; set by the loader, never written in a
+    source file. `source_hashes` holds, for each part translated (title, summary, each section),
+    the short hash of the source text it was translated from, so a later change to that text
+    names exactly the parts to translate again."""
+
+    translation_of: int
+    translated_on: dt.date
+    translator: str | None = None
+    checked_by: str | None = None
+    source_language: str
+    source_hashes: dict[str, str]
+
+
 def _section_input(value: Any) -> Any:
     """Let a section be written as plain text: `what: |` followed by the body."""
     return {"body": value} if isinstance(value, str) else value
@@ -147,6 +164,9 @@ class Leaflet(_Strict):
     sources: Annotated[list[Paragraph], Field(max_length=MAX_ITEMS)] = Field(
         [], description="Evidence the leaflet rests on; not printed."
     )
+    translation: Translation | None = Field(
+        None, exclude=True, description="Set for a translation; not written in a leaflet file."
+    )
 
     _sections = field_validator(
         *STANDARD_SECTIONS, mode="before", json_schema_input_type=str | Section
@@ -175,6 +195,26 @@ class Leaflet(_Strict):
     def slug(self) -> str:
         """The reference as used in file names: lower case, so no two files differ by case."""
         return self.reference.lower()
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translation is not None
+
+    @property
+    def name(self) -> str:
+        """What the leaflet is called in messages, the catalogue and web page names: its
+        reference, and for a translation the reference and language (PSY-0101.cy)."""
+        return f"{self.reference}.{self.language}" if self.translation else self.reference
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The leaflet's identity: (reference, language), ignoring case as file names do."""
+        return (self.reference.lower(), self.language.lower())
+
+    @property
+    def file_suffix(self) -> str:
+        """What a translation's published file names add after the version: -cy."""
+        return f"-{self.language}" if self.translation else ""
 
 
 @dataclass(frozen=True)

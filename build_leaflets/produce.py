@@ -40,6 +40,7 @@ class Job:
     draft: bool = False
     page_size: str | None = None
     page_stamp: str | None = None
+    languages: tuple[tuple[str, str], ...] = ()
 
 
 def produce(project: Project, job: Job) -> Product:
@@ -56,6 +57,7 @@ def produce(project: Project, job: Job) -> Product:
                 stamp=job.page_stamp,
                 draft=job.draft,
                 pictures=pictures,
+                languages=job.languages,
             )
         pdfs: dict[str, bytes | LeafletError] = {
             variant: _lay_out(project, job, variant, pictures) for variant in job.variants
@@ -146,7 +148,8 @@ def _lay_out_archival(
     )
     embedded = [pdf.SourceFile(source.path.name, source.data, leaflet.last_updated)]
     embedded += [
-        pdf.SourceFile(name, data, leaflet.last_updated) for name, data in sorted(pictures.items())
+        pdf.SourceFile(name, data, leaflet.last_updated)
+        for name, data in sorted({**pictures, **source.inherited_files}.items())
     ]
     return pdf.write_pdf(
         printable,
@@ -169,6 +172,8 @@ def _fields(source: Source, *, draft: bool = False) -> PdfFields:
         archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",
         source_sha256=source.sha256,
         status="draft" if draft else leaflet.status,
+        language=leaflet.language if leaflet.translation else "",
+        translation_of=leaflet.translation.translation_of if leaflet.translation else 0,
     )
 
 

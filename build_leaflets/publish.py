@@ -31,7 +31,15 @@ from build_leaflets.errors import LeafletError, Problem, ProblemsFound, PublishE
 from build_leaflets.files import sync_folder, temporary_beside, write_atomic
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
-from build_leaflets.register import ARCHIVAL, LARGE_PRINT, PRINT, Register, Row, append_rows
+from build_leaflets.register import (
+    ARCHIVAL,
+    LARGE_PRINT,
+    PRINT,
+    Register,
+    Row,
+    append_rows,
+    read_pdf,
+)
 
 QUARANTINE = "quarantine"
 
@@ -65,22 +73,26 @@ class Layout:
     page_size: str | None = None  # set when it differs from the site's: the file name says so
 
     def html(self, leaflet: Leaflet, draft: bool) -> Path:
+        """PSY-0101.html, or PSY-0101.cy.html for a translation."""
         folder = self.out / "drafts" if draft else self.out
-        return folder / f"{leaflet.reference}.html"
+        return folder / f"{leaflet.name}.html"
 
     def draft_pdf(self, leaflet: Leaflet) -> Path:
         size = f"-{self.page_size}" if self.page_size else ""
-        return self.out / "drafts" / f"{leaflet.reference}-v{leaflet.version}{size}-draft.pdf"
+        stem = f"{leaflet.reference}-v{leaflet.version}{leaflet.file_suffix}"
+        return self.out / "drafts" / f"{stem}{size}-draft.pdf"
 
     def file(self, leaflet: Leaflet, variant: str) -> str:
-        """A published PDF's path inside the output folder, as the register records it."""
-        ref, version = leaflet.reference, leaflet.version
+        """A published PDF's path inside the output folder, as the register records it: the
+        reference and version, then a translation's language (PSY-0101-v1-cy.pdf)."""
+        ref = leaflet.reference
+        stem = f"{ref}-v{leaflet.version}{leaflet.file_suffix}"
         if variant == PRINT:
-            return f"print/{ref}-v{version}-print.pdf"
+            return f"print/{stem}-print.pdf"
         if variant == LARGE_PRINT:
-            return f"pdf/{ref}/{ref}-v{version}-large-print.pdf"
+            return f"pdf/{ref}/{stem}-large-print.pdf"
         size = f"-{self.page_size}" if self.page_size else ""
-        return f"pdf/{ref}/{ref}-v{version}{size}.pdf"
+        return f"pdf/{ref}/{stem}{size}.pdf"
 
     def variant_name(self, variant: str) -> str:
         """The register's name for a variant: the archival PDF names a non-default size."""
@@ -178,6 +190,8 @@ class Plan:
     steps: tuple[Step, ...]
     page: Path
     page_stamp: str | None
+    languages: tuple[tuple[str, str], ...] = ()  # the leaflet's other languages: (tag, page)
+    notice: str = ""  # something the build should say about this leaflet
 
     @property
     def to_lay_out(self) -> tuple[str, ...]:
@@ -194,6 +208,7 @@ def plan(
     layout_sha: str,
     drafts: bool = False,
     variants: Sequence[str] = (ARCHIVAL,),
+    languages: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] | None = None,
 ) -> list[Plan]:
     """Decide every file's action; raise with every version conflict before any writing."""
     plans: list[Plan] = []
@@ -202,13 +217,25 @@ def plan(
         leaflet = source.leaflet
         draft = drafts or leaflet.is_draft
         page = layout.html(leaflet, draft)
+        others = (languages or {}).get(leaflet.key, ())
         stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
+        if others:  # a page links to its other languages: a new one makes it out of date
+            stamp += "-" + sha256_bytes(repr(others).encode())[:8]
         page_stamp = None if page_is_current(page, stamp) else stamp
         if draft:
             step = Step(ARCHIVAL, Action.DRAFT, layout.draft_pdf(leaflet))
-            plans.append(Plan(source, True, (step,), page, page_stamp))
+            plans.append(Plan(source, True, (step,), page, page_stamp, others))
             continue
         conflict = _version_conflict(source, register, layout.variant_name(ARCHIVAL))
+        notice = ""
+        if conflict and _only_its_source_moved(source, register, layout):
+            notice = (
+                f"{leaflet.name} v{leaflet.version} stays published as it was: its source's "
+                "archive date, owner, approval or contact changed since; to publish the "
+                f"translation with them, raise its version to {leaflet.version + 1} and "
+                "translated_on"
+            )
+            conflict = None
         if conflict:
             field_name, message = conflict
             line, column = source.value_place(field_name)
@@ -218,12 +245,55 @@ def plan(
         for variant in variants:
             file = layout.file(leaflet, variant)
             path = layout.out / file
-            row = register.find(leaflet.reference, leaflet.version, layout.variant_name(variant))
+            row = register.find(
+                leaflet.reference, leaflet.version, layout.variant_name(variant), leaflet.language
+            )
             steps.append(Step(variant, _action(row, path), path, row, claims.get(file)))
-        plans.append(Plan(source, False, tuple(steps), page, page_stamp))
+        if notice:  # its published files stay as they are; nothing is laid out
+            steps = [s for s in steps if s.action is Action.UP_TO_DATE]
+        plans.append(Plan(source, False, tuple(steps), page, page_stamp, others, notice))
     if problems:
         raise ProblemsFound(problems, "Nothing was written.")
     return plans
+
+
+def _only_its_source_moved(source: Source, register: Register, layout: Layout) -> bool:
+    """Whether a translation's published version differs from its file only in the values it
+    takes from its source (which moved on): its own YAML and pictures are what its archival
+    PDF embeds. Such a translation stays published as what it is."""
+    leaflet = source.leaflet
+    if leaflet.translation is None:
+        return False
+    row = register.find(
+        leaflet.reference, leaflet.version, layout.variant_name(ARCHIVAL), leaflet.language
+    )
+    if row is None or not (layout.out / row.file).is_file():
+        return False
+    try:
+        embedded = read_pdf(layout.out / row.file, row.file).attachments
+    except LeafletError:
+        return False
+    return embedded.get(source.path.name) == source.data and all(
+        sha256_bytes(embedded.get(p.name, b"")) == p.sha256 for p in source.pictures
+    )
+
+
+def language_links(
+    sources: Sequence[Source],
+) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """For each leaflet, its other languages as (tag, web page name), source first: the pages
+    of one leaflet link to each other."""
+    by_reference: dict[str, list[Leaflet]] = {}
+    for source in sources:
+        by_reference.setdefault(source.leaflet.slug, []).append(source.leaflet)
+    links: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+    for leaflets in by_reference.values():
+        ordered = sorted(leaflets, key=lambda item: (item.is_translation, item.language))
+        for leaflet in ordered:
+            links[leaflet.key] = tuple(
+                (other.language, f"{other.name}.html") for other in ordered if other is not leaflet
+            )
+    return links
 
 
 def _action(row: Row | None, path: Path) -> Action:
@@ -236,15 +306,18 @@ def _action(row: Row | None, path: Path) -> Action:
 
 def _version_conflict(source: Source, register: Register, variant: str) -> tuple[str, str] | None:
     leaflet = source.leaflet
-    row = register.find(leaflet.reference, leaflet.version, variant)
-    latest = register.latest(leaflet.reference, variant)
+    row = register.find(leaflet.reference, leaflet.version, variant, leaflet.language)
+    latest = register.latest(leaflet.reference, variant, leaflet.language)
+    dated = "translated_on" if leaflet.translation else "last_updated"
     if row is not None and row.source_sha256 != source.sha256:
         what = "text or pictures" if source.pictures else "text"
+        if leaflet.translation:
+            what += " (or other governance values taken from its source)"
         return (
             "version",
             f"{leaflet.version} was already published on {row.published} from different "
             f"{what}, and a published version never changes: raise version to "
-            f"{(latest.version if latest else leaflet.version) + 1} and last_updated to "
+            f"{(latest.version if latest else leaflet.version) + 1} and {dated} to "
             "today's date (or undo the edit)",
         )
     if row is None and latest is not None:
@@ -256,7 +329,7 @@ def _version_conflict(source: Source, register: Register, variant: str) -> tuple
             )
         if leaflet.last_updated.isoformat() < latest.last_updated:
             return (
-                "last_updated",
+                dated,
                 f"is earlier than version {latest.version}'s ({latest.last_updated}); "
                 "set it to the date of this update",
             )
@@ -401,6 +474,7 @@ class Publisher:
             reference=leaflet.reference,
             version=leaflet.version,
             variant=self.layout.variant_name(step.variant),
+            language=leaflet.language,
             title=leaflet.title,
             last_updated=leaflet.last_updated.isoformat(),
             archive_date=leaflet.archive_date.isoformat() if leaflet.archive_date else "",

@@ -31,7 +31,7 @@ from pypdf.errors import PyPdfError
 
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.files import write_atomic
-from build_leaflets.model import is_valid_reference
+from build_leaflets.model import LANGUAGE_PATTERN, is_valid_reference
 
 REGISTER_NAME = "register.csv"
 ARCHIVAL = "archival"
@@ -64,6 +64,7 @@ class Row:
     reference: str
     version: int
     variant: str
+    language: str
     title: str
     last_updated: str
     archive_date: str
@@ -78,6 +79,13 @@ class Row:
 
 COLUMNS = [f.name for f in fields(Row)]
 
+SOURCE_LANGUAGE = "en-GB"
+"""The language of rows in a register written before it had a `language` column: every
+leaflet then was a source in the default language. Such a register is read as that, and
+rewritten with the column the next time something is published."""
+
+_BEFORE_LANGUAGES = [column for column in COLUMNS if column != "language"]
+
 
 @dataclass(frozen=True)
 class Register:
@@ -86,12 +94,20 @@ class Register:
     path: Path
     rows: tuple[Row, ...]
 
-    def find(self, reference: str, version: int, variant: str = ARCHIVAL) -> Row | None:
-        return self._by_version.get((reference.lower(), version, variant))
+    def find(
+        self,
+        reference: str,
+        version: int,
+        variant: str = ARCHIVAL,
+        language: str = SOURCE_LANGUAGE,
+    ) -> Row | None:
+        return self._by_version.get((reference.lower(), language.lower(), version, variant))
 
-    def latest(self, reference: str, variant: str = ARCHIVAL) -> Row | None:
-        """The highest published version of a leaflet, if any."""
-        return self._latest.get((reference.lower(), variant))
+    def latest(
+        self, reference: str, variant: str = ARCHIVAL, language: str = SOURCE_LANGUAGE
+    ) -> Row | None:
+        """The highest published version of a leaflet in one language, if any."""
+        return self._latest.get((reference.lower(), language.lower(), variant))
 
     def by_file(self, file: str) -> Row | None:
         return self._by_file.get(file)
@@ -101,24 +117,27 @@ class Register:
         still be recognised; the first registered wins if two rows name the same bytes."""
         return self._by_pdf_sha256.get(sha)
 
-    def rows_of(self, reference: str, version: int) -> list[Row]:
-        """Every variant published for one version (archival, print, large print...), in the
-        order they were registered; the reference is matched ignoring case, as file names are."""
-        return list(self._by_reference_version.get((reference.lower(), version), ()))
+    def rows_of(self, reference: str, version: int, language: str = SOURCE_LANGUAGE) -> list[Row]:
+        """Every variant published for one version in one language (archival, print, large
+        print...), in the order they were registered; the reference and language are matched
+        ignoring case, as file names are."""
+        key = (reference.lower(), language.lower(), version)
+        return list(self._by_reference_version.get(key, ()))
 
     @functools.cached_property
-    def _by_version(self) -> dict[tuple[str, int, str], Row]:
+    def _by_version(self) -> dict[tuple[str, str, int, str], Row]:
         """Look-ups by key, so a catalogue of thousands is not scanned once per leaflet."""
-        index: dict[tuple[str, int, str], Row] = {}
+        index: dict[tuple[str, str, int, str], Row] = {}
         for row in self.rows:
-            index.setdefault((row.reference.lower(), row.version, row.variant), row)
+            key = (row.reference.lower(), row.language.lower(), row.version, row.variant)
+            index.setdefault(key, row)
         return index
 
     @functools.cached_property
-    def _latest(self) -> dict[tuple[str, str], Row]:
-        index: dict[tuple[str, str], Row] = {}
+    def _latest(self) -> dict[tuple[str, str, str], Row]:
+        index: dict[tuple[str, str, str], Row] = {}
         for row in self.rows:
-            key = (row.reference.lower(), row.variant)
+            key = (row.reference.lower(), row.language.lower(), row.variant)
             if key not in index or row.version > index[key].version:
                 index[key] = row
         return index
@@ -138,10 +157,11 @@ class Register:
         return index
 
     @functools.cached_property
-    def _by_reference_version(self) -> dict[tuple[str, int], list[Row]]:
-        index: dict[tuple[str, int], list[Row]] = {}
+    def _by_reference_version(self) -> dict[tuple[str, str, int], list[Row]]:
+        index: dict[tuple[str, str, int], list[Row]] = {}
         for row in self.rows:
-            index.setdefault((row.reference.lower(), row.version), []).append(row)
+            key = (row.reference.lower(), row.language.lower(), row.version)
+            index.setdefault(key, []).append(row)
         return index
 
     def with_rows(self, new: Iterable[Row]) -> Register:
@@ -214,6 +234,12 @@ def _date_problem(value: str) -> str | None:
     )
 
 
+def _language_problem(value: str) -> str | None:
+    if re.fullmatch(LANGUAGE_PATTERN, value):
+        return None
+    return f"is not a language tag like en-GB, cy or zh-Hans: {_shown(value)}"
+
+
 def _optional_date_problem(value: str) -> str | None:
     return _date_problem(value) if value else None
 
@@ -242,6 +268,7 @@ def _file_problem(value: str) -> str | None:
 _RULES: dict[str, Callable[[str], str | None]] = {
     "reference": _reference_problem,
     "version": _version_problem,
+    "language": _language_problem,
     "last_updated": _date_problem,
     "archive_date": _optional_date_problem,
     "source_sha256": _sha256_problem,
@@ -358,6 +385,7 @@ def _parse(text: str, shown_as: str, restore: str) -> tuple[list[Problem], list[
     # rather than quietly read as something else. newline="": CRLF and LF both end a line.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
+    migrated = False
 
     def problem(line: int, message: str, field: str = "") -> None:
         problems.append(Problem(shown_as, line, 0, field, message))
@@ -383,19 +411,25 @@ def _parse(text: str, shown_as: str, restore: str) -> tuple[list[Problem], list[
             continue
         if header is None:
             header = record
+            if sorted(header) == sorted(_BEFORE_LANGUAGES):
+                header = [*header, "language"]  # written before translations: all sources
+                migrated = True
             header_problems = _header_problems(header, restore)
             if header_problems:
                 return [Problem(shown_as, start, 0, "", m) for m in header_problems], []
             continue
-        if len(record) != len(header):
-            fewer = len(record) < len(header)
+        expected = len(header) - migrated
+        if len(record) != expected:
+            fewer = len(record) < expected
             problem(
                 start,
-                f"has {len(record)} fields but the header has {len(header)} "
+                f"has {len(record)} fields but the header has {expected} "
                 f"({'a field is missing' if fewer else 'there are extra fields'}: "
                 f"{'a comma was lost' if fewer else 'an extra comma'}?); {fix}",
             )
             continue
+        if migrated:
+            record = [*record, SOURCE_LANGUAGE]
         values = dict(zip(header, record, strict=True))
         found = check_fields(values)
         for column, message in found:
@@ -472,6 +506,11 @@ def append_rows(path: Path, rows: Sequence[Row]) -> None:
     if header is None:
         write_atomic(path, _encode(COLUMNS, rows, header=True))
         return
+    if "language" not in header:
+        # Written before translations: rewritten whole, with the column, every row kept.
+        earlier = read_register(path, path.name).rows
+        write_atomic(path, _encode(COLUMNS, [*earlier, *rows], header=True))
+        return
     data = _encode(header, rows, header=False)
     descriptor = os.open(path, os.O_RDWR | os.O_APPEND)
     try:
@@ -505,7 +544,7 @@ def _existing_header(path: Path) -> list[str] | None:
             header = next(csv.reader([line], strict=True))
         except csv.Error:
             header = []
-        if sorted(header) != sorted(COLUMNS):
+        if sorted(header) not in (sorted(COLUMNS), sorted(_BEFORE_LANGUAGES)):
             break
         return header
     else:

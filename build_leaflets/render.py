@@ -10,19 +10,20 @@ from __future__ import annotations
 import base64
 import functools
 import mimetypes
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from build_leaflets import fonts, markup
+from build_leaflets import fonts, markup, messages
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
-from build_leaflets.model import Leaflet
+from build_leaflets.model import STANDARD_SECTIONS, Leaflet
 
 Media = Literal["screen", "print"]
 TEMPLATE = "leaflet.html.j2"
@@ -40,6 +41,39 @@ _MONTHS = (
 def uk_date(day: date) -> str:
     """Dates the way UK readers write them: 1 October 2026 (no locale involved)."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+class Words:
+    """The fixed text of a page in one language: gettext over the language's message
+    catalogue (English needs none: the messages are English), and dates written out the way
+    that language writes them."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.english = language.lower().split("-")[0] == "en"
+        self._catalogue = messages.catalogue_for(language)
+        self.right_to_left = messages.is_right_to_left(language)
+
+    def __call__(self, message: str, **values: object) -> str:
+        text = self._catalogue.gettext(message)
+        return text % values if values else text
+
+    def date(self, day: date) -> str:
+        return uk_date(day) if self.english else messages.long_date(day, self.language)
+
+    def page_counter(self) -> Markup:
+        """ "Page 1 of 4" as CSS `content`: the words as strings, the numbers as counters, in
+        the order the language puts them."""
+        parts = re.split(r"(%\((?:page|pages)\)s)", self("Page %(page)s of %(pages)s"))
+        tokens = []
+        for part in parts:
+            if part == "%(page)s":
+                tokens.append("counter(page)")
+            elif part == "%(pages)s":
+                tokens.append("counter(pages)")
+            elif part:
+                tokens.append(str(css_string(part)))
+        return Markup(" ".join(tokens))
 
 
 def css_string(value: object) -> Markup:
@@ -71,6 +105,8 @@ def _environment(layouts: Path) -> jinja2.Environment:
     )
     env.filters["uk_date"] = uk_date
     env.filters["css_string"] = css_string
+    env.filters["language_name"] = messages.language_name
+    env.tests["rtl"] = messages.is_right_to_left
     return env
 
 
@@ -85,8 +121,11 @@ def render_html(
     printer: Printer | None = None,
     large_print: float | None = None,
     pictures: Mapping[str, bytes] | None = None,
+    languages: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The leaflet as one HTML page; `media="print"` for the PDF stage.
+
+    `languages` lists the leaflet's other languages as (tag, link) for the web page.
 
     `pictures` holds the bytes of the pictures the leaflet shows, read and checked once (see
     `Source.read_pictures`): the web page inlines them, the PDF stage is handed them by URL
@@ -107,10 +146,13 @@ def render_html(
         name: _data_url_of(name, data) if inline else _picture_url(name)
         for name, data in (pictures or {}).items()
     }
+    words = Words(leaflet.language)
     sections = [
         {
             "id": section.field.replace(".", "-"),
-            "heading": section.heading,
+            "heading": words(section.heading)
+            if section.heading == STANDARD_SECTIONS.get(section.field)
+            else section.heading,
             "html": Markup(markup.to_html(section.body, images)),
         }
         for section in leaflet.sections()
@@ -136,12 +178,27 @@ def render_html(
             if inline
             else "",
             logo=asset(logo) if logo else None,
-            subject=leaflet.summary or f"Patient information: {leaflet.title}",
+            subject=leaflet.summary or words("Patient information: %(title)s", title=leaflet.title),
+            _=words,
+            words=words,
+            languages=[(tag, messages.language_name(tag), href) for tag, href in languages],
+            source_language=messages.language_name(
+                leaflet.translation.source_language, leaflet.language
+            )
+            if leaflet.translation
+            else "",
+            language_css=Markup(fonts.language_css(leaflet.language)),
             printer=printer,
             large_print=large_print,
             icc=_icc_url(project, printer) if printer else "",
             web_address=web_address(site.base_url, leaflet) if printer else "",
-            qr=Markup(qr_svg(web_address(site.base_url, leaflet), "device-cmyk(0 0 0 1)"))
+            qr=Markup(
+                qr_svg(
+                    web_address(site.base_url, leaflet),
+                    "device-cmyk(0 0 0 1)",
+                    words("QR code for %(address)s", address=web_address(site.base_url, leaflet)),
+                )
+            )
             if printer
             else "",
         )
@@ -163,8 +220,9 @@ def font_css() -> str:
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    """One row of the catalogue: a leaflet, its state on the build day, and its files (paths
-    relative to the catalogue page, or "" where there is no such file)."""
+    """One row of the catalogue: a leaflet in one language, its state on the build day, and
+    its files (paths relative to the catalogue page, or "" where there is no such file).
+    A source's row also lists its translations: (language name, state, page)."""
 
     leaflet: Leaflet
     state: str
@@ -172,20 +230,58 @@ class CatalogueEntry:
     page: str
     pdf: str
     large_print: str
+    stale: tuple[str, ...] = ()
+    translations: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def language_name(self) -> str:
+        return messages.language_name(self.leaflet.language)
+
+    @property
+    def language_name_english(self) -> str:
+        return messages.language_name(self.leaflet.language, "en")
+
+    @property
+    def language_class(self) -> str:
+        return self.leaflet.language.lower()
 
 
 def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -> str:
-    """The catalogue page: every leaflet with its state, governance dates and links."""
-    rows = sorted(entries, key=lambda entry: entry.leaflet.title.lower())
-    states = ["current", "due for review", "expired", "draft"]
+    """The catalogue page: every leaflet in every language, with its state, governance dates
+    and links, filtered by state and by language without scripts."""
+    rows = sorted(
+        entries,
+        key=lambda entry: (
+            entry.leaflet.reference.lower(),
+            entry.leaflet.is_translation,
+            entry.leaflet.language,
+        ),
+    )
+    rows = sorted(rows, key=lambda entry: _title_of(entry, entries).lower())
+    states = ["current", "due for review", "expired", "draft", "translation out of date"]
+    languages: dict[str, tuple[str, int]] = {}
+    for entry in rows:
+        name, count = languages.get(entry.language_class, (entry.language_name, 0))
+        languages[entry.language_class] = (name, count + 1)
     try:
         template = _environment(project.layouts).get_template(INDEX_TEMPLATE)
         return template.render(
             entries=rows,
             site=project.site,
             as_of=as_of,
-            states=[(s, sum(e.state == s for e in rows)) for s in states],
-            font_faces=Markup(fonts.font_face_css(True, " ".join(e.leaflet.title for e in rows))),
+            states=[
+                (state, count)
+                for state in states
+                if (count := sum(e.state == state for e in rows)) or state != states[-1]
+            ],
+            languages=[(tag, name, count) for tag, (name, count) in languages.items()]
+            if len(languages) > 1
+            else [],
+            font_faces=Markup(
+                fonts.font_face_css(
+                    True, " ".join(f"{e.leaflet.title} {e.language_name}" for e in rows)
+                )
+            ),
             stylesheet=Markup(
                 "\n".join(
                     (project.layouts / name).read_text(encoding="utf-8")
@@ -197,14 +293,24 @@ def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -
         raise LeafletError(f"{INDEX_TEMPLATE}: layout error: {error.message}") from None
 
 
+def _title_of(entry: CatalogueEntry, entries: list[CatalogueEntry]) -> str:
+    """A translation is listed under its source's title, right after it."""
+    if not entry.leaflet.is_translation:
+        return entry.leaflet.title
+    for other in entries:
+        if other.leaflet.slug == entry.leaflet.slug and not other.leaflet.is_translation:
+            return other.leaflet.title
+    return entry.leaflet.title
+
+
 def web_address(base_url: str | None, leaflet: Leaflet) -> str:
     """Where the online version of a leaflet lives, if the site publishes its pages."""
     if not base_url:
         return ""
-    return f"{base_url.rstrip('/')}/{leaflet.reference}.html"
+    return f"{base_url.rstrip('/')}/{leaflet.name}.html"
 
 
-def qr_svg(address: str, fill: str = "#000") -> str:
+def qr_svg(address: str, fill: str = "#000", label: str = "") -> str:
     """A QR code as vector SVG, one path of dark modules, coloured by CSS (CMYK in print)."""
     if not address:
         return ""
@@ -226,7 +332,7 @@ def qr_svg(address: str, fill: str = "#000") -> str:
                 x += 1
     return (
         f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'role="img" aria-label="QR code for {address}">'
+        f'role="img" aria-label="{escape(label or f"QR code for {address}")}">'
         f'<path fill="{fill}" d="{"".join(runs)}"/></svg>'
     )
 
