@@ -248,8 +248,8 @@ def load_all(
                 memo.remember(loaded)
     if pending:
         translated, found = resolve_translations(project, sources, pending)
-        sources.extend(translated)
         problems.extend(found)
+        sources = _with_translations(sources, translated)
     problems.extend(_duplicate_references(sources))
     if problems:
         count = len(problems)
@@ -260,6 +260,20 @@ def load_all(
             "nothing was written.",
         )
     return sources
+
+
+def _with_translations(sources: list[Source], translated: list[Source]) -> list[Source]:
+    """Each leaflet followed by its translations, by language, so every list (check, build,
+    audit) reads leaflet by leaflet."""
+    by_slug: dict[str, list[Source]] = {}
+    for source in translated:
+        by_slug.setdefault(source.leaflet.slug, []).append(source)
+    ordered: list[Source] = []
+    for source in sources:
+        ordered.append(source)
+        extra = by_slug.pop(source.leaflet.slug, [])
+        ordered.extend(sorted(extra, key=lambda s: s.leaflet.language.lower()))
+    return ordered
 
 
 def _load_files(

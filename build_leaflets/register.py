@@ -411,7 +411,7 @@ def _parse(text: str, shown_as: str, restore: str) -> tuple[list[Problem], list[
             continue
         if header is None:
             header = record
-            if sorted(header) == sorted(_BEFORE_LANGUAGES):
+            if "language" not in header:
                 header = [*header, "language"]  # written before translations: all sources
                 migrated = True
             header_problems = _header_problems(header, restore)

@@ -43,6 +43,11 @@ def uk_date(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+#: A number written in groups (0161 555 0123, 9-5, +44 (0)161...): digits separated by spaces,
+#: hyphens, dots or brackets, which right-to-left text would put in the wrong order.
+_NUMBER_RUN = re.compile(r"\+?\(?\d[\d()]*(?:[ .\-/:][\d()]+)+")
+
+
 class Words:
     """The fixed text of a page in one language: gettext over the language's message
     catalogue (English needs none: the messages are English), and dates written out the way
@@ -58,8 +63,25 @@ class Words:
         text = self._catalogue.gettext(message)
         return text % values if values else text
 
+    def isolate(self, text: str) -> str:
+        """Left-to-right runs that must keep their order inside right-to-left text (a phone
+        number's groups would otherwise be read right to left): wrapped in Unicode's
+        left-to-right isolate, which Pango and browsers both follow. Unchanged elsewhere."""
+        if not self.right_to_left:
+            return text
+        return _NUMBER_RUN.sub(lambda found: f"\u2066{found.group()}\u2069", text)
+
+    def isolate_html(self, html: str) -> str:
+        """`isolate` on the text of an HTML fragment, never inside a tag."""
+        if not self.right_to_left:
+            return html
+        parts = re.split(r"(<[^>]*>)", html)
+        return "".join(p if p.startswith("<") else self.isolate(p) for p in parts)
+
     def date(self, day: date) -> str:
-        return uk_date(day) if self.english else messages.long_date(day, self.language)
+        if self.english:
+            return uk_date(day)
+        return self.isolate(messages.long_date(day, self.language))
 
     def page_counter(self) -> Markup:
         """ "Page 1 of 4" as CSS `content`: the words as strings, the numbers as counters, in
@@ -153,7 +175,7 @@ def render_html(
             "heading": words(section.heading)
             if section.heading == STANDARD_SECTIONS.get(section.field)
             else section.heading,
-            "html": Markup(markup.to_html(section.body, images)),
+            "html": Markup(words.isolate_html(markup.to_html(section.body, images))),
         }
         for section in leaflet.sections()
     ]

@@ -18,7 +18,9 @@ from build_leaflets.config import load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SAMPLES = sorted((ROOT / "leaflets").glob("*.yaml"))
+#: The sample leaflets (sources), and their sample translations (psy-0101.cy.yaml...).
+SAMPLES = sorted(p for p in (ROOT / "leaflets").glob("*.yaml") if "." not in p.stem)
+TRANSLATIONS = sorted(p for p in (ROOT / "leaflets").glob("*.yaml") if "." in p.stem)
 
 
 @pytest.fixture
@@ -74,10 +76,16 @@ def built(samples_project: Path) -> Path:
 
 
 def sample_pdfs(out: Path) -> list[Path]:
-    """The archival PDFs (not the large-print ones) in an output folder."""
+    """The archival PDFs (not the large-print ones) of the source leaflets in an output folder."""
     return sorted(
         p for p in (out / "pdf").glob("*/*.pdf") if re.search(r"-v\d+(-A[45])?\.pdf$", p.name)
     )
+
+
+def translated_pdfs(out: Path) -> list[Path]:
+    """The archival PDFs of the translations (PSY-0101-v1-cy.pdf...) in an output folder."""
+    archival = r"-v\d+-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?\.pdf$"
+    return sorted(p for p in (out / "pdf").glob("*/*.pdf") if re.search(archival, p.name))
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -19,7 +19,16 @@ from build_leaflets.cli import cli
 from build_leaflets.load import source_digest
 from build_leaflets.model import add_months
 from build_leaflets.pdf import PdfFields, write_pdf
-from tests.conftest import ROOT, SAMPLES, copy_project, sample_pdfs, source_sha, tree
+from tests.conftest import (
+    ROOT,
+    SAMPLES,
+    TRANSLATIONS,
+    copy_project,
+    sample_pdfs,
+    source_sha,
+    translated_pdfs,
+    tree,
+)
 
 
 def _rows(root: Path) -> list[dict[str, str]]:
@@ -313,12 +322,14 @@ def test_archival_pdfs_pass_pdfa3_and_pdfua1_validators(built: Path, tmp_path: P
     validate = str(ROOT / "tools" / "verapdf" / "validate")
     for flavour in ("3a", "3b", "ua1"):  # PDF/A-3 (accessible level A) and PDF/UA-1 at once
         result = subprocess.run(
-            [validate, flavour, *map(str, sample_pdfs(built))], capture_output=True, text=True
+            [validate, flavour, *map(str, sample_pdfs(built) + translated_pdfs(built))],
+            capture_output=True,
+            text=True,
         )
         if result.returncode == 2 and os.environ.get("CI") != "true":
             pytest.skip(f"veraPDF could not be set up here: {result.stderr.strip()[-300:]}")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert result.stdout.count(": PASS") == len(SAMPLES)
+        assert result.stdout.count(": PASS") == len(SAMPLES) + len(TRANSLATIONS)
     # The same validator fails a PDF that is not PDF/A, so the pass above means something.
     plain = tmp_path / "plain.pdf"
     fields = PdfFields("TST-1", 1, "2026-10-01", "2029-10-01", "0" * 64, "approved")

@@ -15,7 +15,16 @@ from pypdf import PdfReader
 from build_leaflets.build import build
 from build_leaflets.cli import cli
 from build_leaflets.config import load_project
-from tests.conftest import DATA, ROOT, SAMPLES, sample_pdfs, source_sha, structure
+from tests.conftest import (
+    DATA,
+    ROOT,
+    SAMPLES,
+    TRANSLATIONS,
+    sample_pdfs,
+    source_sha,
+    structure,
+    translated_pdfs,
+)
 
 A4 = (595.28, 841.89)
 A5 = (419.53, 595.28)
@@ -40,6 +49,7 @@ def test_every_sample_becomes_html_and_a_versioned_pdf(built: Path) -> None:
         assert (built / f"{reference}.html").is_file()
         assert (built / "pdf" / reference / f"{reference}-v{version}.pdf").is_file()
     assert len(sample_pdfs(built)) == len(SAMPLES)
+    assert len(translated_pdfs(built)) == len(TRANSLATIONS)
 
 
 def test_every_page_carries_the_governance_footer(built: Path) -> None:
