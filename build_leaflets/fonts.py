@@ -1,22 +1,6 @@
 """Fonts: the bundled typefaces, and a fontconfig that sees nothing else.
 
-Text is set in Atkinson Hyperlegible. It has no Greek, no Cyrillic and no Welsh ŵ/ŷ, so Noto
-Sans (also a pip package) comes next. Both are bundled because fontconfig's fallback consults
-every font it knows, whatever the CSS says: a character the first font lacks would otherwise
-be drawn with whatever the machine happens to have (DejaVu here), and the same leaflet would
-give different PDFs on different machines.
-
-So the PDF stage calls `use_project_fontconfig()` before WeasyPrint makes its
-`FontConfiguration`: fontconfig then reads a configuration of ours that lists only the bundled
-font folders. `uncovered()` finds what no bundled font can show, for `check` to reject, so
-no leaflet ever reaches a font that is not ours.
-
-Tried with WeasyPrint 70, Pango 1.50, fontconfig 2.14 (tests/test_fonts.py):
-- WeasyPrint 70 accepts only one `font-weight` value in @font-face, so the print rules give
-  the variable Noto Sans files none (a `100 900` range is logged as invalid and ignored). Bold
-  and italic are still real: WeasyPrint instantiates the variable font at the weight Pango
-  chose when it embeds it. Browsers need the range, or they embolden synthetically.
-- Pure Latin text gives the same bytes as before the fallback font and this configuration.
+PLACEHOLDER DOCSTRING
 """
 
 from __future__ import annotations
@@ -24,7 +8,9 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import io
 import os
+import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -36,6 +22,70 @@ FAMILY_STACK = '"Atkinson Hyperlegible", "Noto Sans", sans-serif'
 under `use_project_fontconfig()`, it can only name a bundled font (tested: same bytes with it
 or without it)."""
 
+#: The Debian files the PDFs are made with, as Debian 12 (bookworm) installs them from
+#: fonts-noto-core 20201225-1 and fonts-noto-cjk 1:20220127+repack1-1: path -> (size in bytes,
+#: SHA-256). Another version of a file draws the same text with other glyphs or other metrics,
+#: so a PDF made with it is not byte-identical to the published one; `font_problems()` says so.
+DEBIAN_FILES: dict[str, tuple[int, str]] = {
+    "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf": (
+        244072,
+        "504d7407d86875acf7d04dfaa0fd7524d0b8797723bc4aa18022f29db25b0b6e",
+    ),
+    "/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf": (
+        252940,
+        "ded6fc7359ca36d15d7aab9ef0c066e21ce48b26a069994d6602fa2cb9a1b952",
+    ),
+    "/usr/share/fonts/truetype/noto/NotoSansBengali-Regular.ttf": (
+        201964,
+        "9bb35b3547829ecc42041b6017e87fd4c5f1da1edcd00f59171777050f346018",
+    ),
+    "/usr/share/fonts/truetype/noto/NotoSansBengali-Bold.ttf": (
+        210996,
+        "22c9ff99baca4d31c531ce450a1369beed889467e1ad964f4b8a6f810aa46955",
+    ),
+    "/usr/share/fonts/truetype/noto/NotoSansGurmukhi-Regular.ttf": (
+        52852,
+        "1db960ff6f506a98f5b3ece78f54618388c6187e7edf8ceee5ab63389c0db3ab",
+    ),
+    "/usr/share/fonts/truetype/noto/NotoSansGurmukhi-Bold.ttf": (
+        52856,
+        "ded9c1f56a7ed0b835cfef5dd642f26cfc0f41a16fbc08008d376ddcc91d606e",
+    ),
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc": (
+        19484784,
+        "b76b0433203017ca80401b2ee0dd69350349871c4b19d504c34dbdd80541690a",
+    ),
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc": (
+        20050760,
+        "faa5f3656a78b2e2d450d27fe8382c778bc2b6bb5ea29c986664a6a435056ceb",
+    ),
+}
+
+# The characters each script family is there for (a family draws nothing else that `check`
+# accepts, so a stray arrow is still refused rather than drawn from a Chinese font).
+Ranges = tuple[tuple[int, int], ...]
+ARABIC: Ranges = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+BENGALI: Ranges = ((0x0964, 0x0965), (0x0980, 0x09FF))  # with the dandas of Devanagari
+GURMUKHI: Ranges = ((0x0964, 0x0965), (0x0A00, 0x0A7F))
+CHINESE: Ranges = (
+    (0x2E80, 0x2FDF),  # radicals
+    (0x3000, 0x303F),  # CJK symbols and punctuation: full stop, quotation marks
+    (0x31C0, 0x31EF),  # strokes
+    (0x3200, 0x33FF),  # enclosed and compatibility
+    (0x3400, 0x4DBF),  # ideographs, extension A
+    (0x4E00, 0x9FFF),  # unified ideographs
+    (0xF900, 0xFAFF),  # compatibility ideographs
+    (0xFE30, 0xFE4F),  # compatibility forms
+    (0xFF00, 0xFFEF),  # full-width comma, colon, question mark, brackets
+    (0x20000, 0x3134F),  # extensions B to G
+)
+
 # Read by fontconfig whenever it loads a configuration. FONTCONFIG_PATH only resolves relative
 # names (ours is absolute) but is cleared too; FONTCONFIG_SYSROOT would prefix our paths, and
 # a configuration file fontconfig cannot load makes it fall back to the system's fonts.
@@ -45,20 +95,26 @@ _FONTCONFIG_VARIABLES = ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSRO
 @dataclass(frozen=True)
 class Face:
     """One font file with its CSS weight and style. A variable font covers a weight range
-    ("100 900"), from which WeasyPrint makes a static instance for each weight it embeds."""
+    ("100 900"), from which WeasyPrint makes a static instance for each weight it embeds.
+    `index` is the face's place in a collection (.ttc)."""
 
     file: Path
     weight: str  # "normal", "bold", or "100 900" for a variable font
     style: str  # "normal" or "italic"
     variable: bool = False
+    index: int = 0
 
 
 @dataclass(frozen=True)
 class Fonts:
-    """One bundled family and its faces."""
+    """One bundled family and its faces: from a pip package, or from the Debian `package`
+    (then only the characters in `ranges` count as its own)."""
 
     family: str
     faces: tuple[Face, ...]
+    script: str = "Latin"
+    package: str = ""
+    ranges: Ranges = ()
 
     @property
     def files(self) -> dict[tuple[str, str], Path]:
@@ -67,13 +123,42 @@ class Fonts:
 
     @property
     def files_dir(self) -> Path:
-        """The installed package's folder of font files (for the PDF stage's fetcher)."""
+        """The folder of the font files (for the PDF stage's fetcher)."""
         return self.faces[0].file.parent
+
+    @property
+    def installed(self) -> bool:
+        """Whether every file of the family is on this machine (pip fonts always are)."""
+        return all(face.file.is_file() for face in self.faces)
+
+    @property
+    def collection(self) -> bool:
+        """Whether its faces come from font collections (.ttc)."""
+        return any(face.file.suffix.lower() == ".ttc" for face in self.faces)
+
+    def owns(self, point: int) -> bool:
+        """Whether a code point is in the family's script (every one, for a Latin family)."""
+        return not self.ranges or any(low <= point <= high for low, high in self.ranges)
+
+
+#: How many of `bundled_fonts()` are the Latin families every page uses.
+LATIN_FAMILIES = 2
+
+
+def _debian(family: str, script: str, package: str, ranges: Ranges, *files: str) -> Fonts:
+    """A family of static Debian faces, regular then bold (`file` or `file#index`)."""
+    faces = []
+    for weight, name in zip(("normal", "bold"), files, strict=True):
+        path, _, index = name.partition("#")
+        faces.append(Face(Path(path), weight, "normal", index=int(index or 0)))
+    return Fonts(family, tuple(faces), script, package, ranges)
 
 
 @functools.cache
 def bundled_fonts() -> tuple[Fonts, ...]:
-    """The bundled families in fallback order: Atkinson Hyperlegible, then Noto Sans."""
+    """The bundled families in fallback order: Atkinson Hyperlegible and Noto Sans for Latin,
+    Greek and Cyrillic; then Noto Sans Arabic (a pip package too), and the Debian families
+    for Urdu, Bengali, Punjabi and Chinese (present or not: see `font_problems()`)."""
     import fontpkg_atkinson_hyperlegible as atkinson  # noqa: PLC0415  (one place, when needed)
     import fontpkg_noto_sans as noto  # noqa: PLC0415
 
@@ -99,19 +184,221 @@ def bundled_fonts() -> tuple[Fonts, ...]:
             Face(folder / "NotoSans-Italic[wdth,wght].ttf", "100 900", "italic", variable=True),
         ),
     )
-    return (main, fallback)
+    noto_core, noto_cjk = "/usr/share/fonts/truetype/noto/", "/usr/share/fonts/opentype/noto/"
+    return (
+        main,
+        fallback,
+        _debian(
+            "Noto Sans Arabic",
+            "Arabic",
+            "fonts-noto-core",
+            ARABIC,
+            f"{noto_core}NotoSansArabic-Regular.ttf",
+            f"{noto_core}NotoSansArabic-Bold.ttf",
+        ),
+        _debian(
+            "Noto Sans Bengali",
+            "Bengali",
+            "fonts-noto-core",
+            BENGALI,
+            f"{noto_core}NotoSansBengali-Regular.ttf",
+            f"{noto_core}NotoSansBengali-Bold.ttf",
+        ),
+        _debian(
+            "Noto Sans Gurmukhi",
+            "Punjabi (Gurmukhi)",
+            "fonts-noto-core",
+            GURMUKHI,
+            f"{noto_core}NotoSansGurmukhi-Regular.ttf",
+            f"{noto_core}NotoSansGurmukhi-Bold.ttf",
+        ),
+        # Face 2 of each collection is SC (0 JP, 1 KR, 3 TC, 4 HK, then the Mono ones).
+        _debian(
+            "Noto Sans CJK SC",
+            "Chinese",
+            "fonts-noto-cjk",
+            CHINESE,
+            f"{noto_cjk}NotoSansCJK-Regular.ttc#2",
+            f"{noto_cjk}NotoSansCJK-Bold.ttc#2",
+        ),
+    )
 
 
-def font_face_css(inline: bool = False, text: str | None = None) -> str:
+def _family(name: str) -> Fonts:
+    return next(fonts for fonts in bundled_fonts() if fonts.family == name)
+
+
+# ---- the files: present, and the ones the published PDFs were made with ----------------------
+
+
+def font_problems(text: str | None = None) -> list[str]:
+    """What is wrong with the Debian font files: missing, or not the recorded ones (then a PDF
+    would not be byte-identical to the published one). Given `text`, only the families it
+    needs are checked: a leaflet in English needs none of them."""
+    problems = []
+    for fonts in bundled_fonts():
+        if not fonts.package or (text is not None and not _uses(fonts, text)):
+            continue
+        for face in fonts.faces:
+            problem = _file_problem(fonts, face.file)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _uses(fonts: Fonts, text: str) -> bool:
+    return not text.isascii() and any(fonts.owns(ord(char)) for char in set(text))
+
+
+def _file_problem(fonts: Fonts, path: Path) -> str:
+    size, expected = DEBIAN_FILES[str(path)]
+    digest = _file_sha256(path)
+    if digest is None:
+        return (
+            f"{path} is missing: {fonts.script} text needs it ({fonts.family}); "
+            f"install {fonts.package} (./run does)"
+        )
+    actual = path.stat().st_size
+    if (actual, digest) != (size, expected):
+        return (
+            f"{path} is not the recorded file ({actual} bytes, SHA-256 {digest[:12]}; "
+            f"recorded {size} bytes, {expected[:12]}): a PDF with {fonts.script} text made with "
+            f"it would not be byte-identical to the published ones; install {fonts.package} "
+            "as Debian 12 has it"
+        )
+    return ""
+
+
+def fonts_digest() -> str:
+    """A short digest of every bundled font file (name and contents, "missing" for an absent
+    one), for the record of what made a PDF."""
+    digest = hashlib.sha256()
+    for fonts in bundled_fonts():
+        for face in fonts.faces:
+            line = f"{face.file.name}#{face.index}\t{_file_sha256(face.file) or 'missing'}\n"
+            digest.update(line.encode())
+    return digest.hexdigest()[:16]
+
+
+def _file_sha256(path: Path) -> str | None:
+    """A file's SHA-256, or None if it is missing (read again only when the file changes)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _hash_file(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=64)
+def _hash_file(path: Path, _size: int, _mtime: int, _inode: int) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+# ---- CSS --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How a language's text is set: its family stack, and the line height its script needs
+    (for every element, or "" to keep the layout's)."""
+
+    families: tuple[str, ...]
+    line_height: str = ""
+    joined: bool = False  # a cursive script: letter-spacing would tear its joins apart
+
+
+_LATIN = ("Atkinson Hyperlegible", "Noto Sans")
+_STYLES = {
+    # Atkinson Hyperlegible lacks ŵ ŷ and Cyrillic: Noto Sans sets the whole text rather
+    # than letters of another design in the middle of words.
+    "latin-noto": _Style(("Noto Sans", "Atkinson Hyperlegible")),
+    "arabic": _Style((*_LATIN[:1], "Noto Sans Arabic", "Noto Sans"), "1.8", joined=True),
+    "bengali": _Style((*_LATIN[:1], "Noto Sans Bengali", "Noto Sans"), "1.7"),
+    "gurmukhi": _Style((*_LATIN[:1], "Noto Sans Gurmukhi", "Noto Sans"), "1.7"),
+    "chinese": _Style((*_LATIN[:1], "Noto Sans CJK SC", "Noto Sans"), "1.7"),
+}
+
+
+def _style(language: str) -> _Style | None:
+    """The style for a BCP 47 tag, or None where the English one serves."""
+    parts = language.replace("_", "-").lower().split("-")
+    primary, subtags = parts[0], set(parts[1:])
+    if primary in ("cy", "uk"):
+        return _STYLES["latin-noto"]
+    if primary in ("ar", "ur") or (primary == "pa" and "arab" in subtags):
+        return _STYLES["arabic"]
+    if primary == "bn":
+        return _STYLES["bengali"]
+    if primary == "pa":
+        return _STYLES["gurmukhi"]
+    if primary == "zh":
+        return _STYLES["chinese"]
+    return None
+
+
+def language_css(language: str) -> str:
+    """CSS for a page in `language` (a BCP 47 tag): the font stack for the text and the page's
+    margin boxes, and the line height its script needs. "" where the English styles serve
+    (en-GB, and Polish and Romanian, which Atkinson Hyperlegible covers), so those pages keep
+    their bytes. The rules are !important so that they win wherever the page puts them."""
+    style = _style(language)
+    if style is None:
+        return ""
+    stack = ", ".join(f'"{family}"' for family in style.families) + ", sans-serif"
+    family = f"font-family: {stack} !important;"
+    lines = [f"html, body {{ {family} }}"]
+    height = f" line-height: {style.line_height} !important;" if style.line_height else ""
+    if height:
+        lines.append(f"html, html * {{{height} }}")
+    if style.joined:
+        lines.append("html, html * { letter-spacing: normal !important; }")
+    lines.append(
+        f"@page {{ @bottom-left {{ {family}{height} }} @bottom-right {{ {family}{height} }} "
+        f"@top-center {{ {family} }} }}"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def font_face_css(
+    inline: bool = False, text: str | None = None, language: str | None = None
+) -> str:
     """@font-face rules for the bundled faces.
 
-    `inline` gives the files as data: URLs (the self-contained web page), else as file: URLs
-    (for the PDF stage's guarded fetcher, which must allow every `Fonts.files_dir`). Given the
-    page's `text`, the fallback family is left out when the main one covers all of it: Noto
-    Sans is 4.4 MB, about 5.8 MB more in every inlined page.
+    For print (`inline` false): every installed family as file: URLs, for the PDF stage to
+    parse once per process (its guarded fetcher must allow every `Fonts.files_dir`); only
+    the Chinese collection is left to fontconfig (see the module's notes).
+
+    For the self-contained web page (`inline`), the files as data: URLs, and given the page's
+    `text`, only what it needs: the Latin fallback family only for characters the main one
+    lacks (Noto Sans is 4.4 MB, about 5.8 MB more in every inlined page) or when the
+    `language` (BCP 47) sets its text in it; another script's family only when the text has
+    its characters, and cut down to those (a Chinese page would otherwise inline 40 MB).
     """
-    families = len(bundled_fonts()) if text is None or _main_lacks(text) else 1
-    return _font_face_css(inline, families)
+    if not inline:
+        return _print_font_face_css()
+    style = _style(language) if language else None
+    latin_first = style is not None and style.families[0] == _LATIN[1]
+    families = LATIN_FAMILIES if text is None or latin_first or _fallback_needed(text) else 1
+    css = _font_face_css(True, families)
+    if text is None or text.isascii():
+        return css
+    rules = [
+        _face_rule(fonts.family, face, True, _subset_data_url(face.file, face.index, chars))
+        for fonts, chars in _script_subsets(text, style)
+        for face in fonts.faces
+    ]
+    return "\n".join((css, *rules))
+
+
+@functools.cache
+def _print_font_face_css() -> str:
+    return "\n".join(
+        _face_rule(fonts.family, face, False)
+        for fonts in bundled_fonts()
+        if fonts.installed and not fonts.collection
+        for face in fonts.faces
+    )
 
 
 @functools.cache
@@ -123,8 +410,8 @@ def _font_face_css(inline: bool, families: int) -> str:
     )
 
 
-def _face_rule(family: str, face: Face, inline: bool) -> str:
-    url = _data_url(face.file) if inline else face.file.as_uri()
+def _face_rule(family: str, face: Face, inline: bool, url: str = "") -> str:
+    url = url or (_data_url(face.file) if inline else face.file.as_uri())
     # WeasyPrint 70 rejects a weight range (and logs it); with no weight it keeps the weights
     # fontconfig reads from the variable font, which is what the range means.
     weight = "" if face.variable and not inline else f"font-weight: {face.weight}; "
@@ -137,6 +424,75 @@ def _face_rule(family: str, face: Face, inline: bool) -> str:
 @functools.cache
 def _data_url(path: Path) -> str:
     return f"data:font/ttf;base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _script_subsets(text: str, style: _Style | None) -> list[tuple[Fonts, str]]:
+    """The installed script families a web page's text needs, each with the characters of the
+    text it is there for (and see `_also_drawn`). A character two families have (the dandas
+    of Bengali and Punjabi) goes to the one the language's `style` names, else to both."""
+    latin = _coverage(LATIN_FAMILIES)
+    wanted = {char for char in text if ord(char) not in latin and _drawn(char)}
+    scripts = [fonts for fonts in bundled_fonts()[LATIN_FAMILIES:] if fonts.installed]
+    chars: dict[str, set[str]] = {}
+    for char in wanted:
+        having = [fonts for fonts in scripts if ord(char) in _family_cmap(fonts)]
+        named = [fonts for fonts in having if style is not None and fonts.family in style.families]
+        for fonts in named or having:
+            chars.setdefault(fonts.family, set()).add(char)
+    # Each subset also keeps whatever else of the text its font has (spaces, digits, marks):
+    # a shaper may keep a run of the script in one font across them.
+    return [
+        (fonts, "".join(sorted(chars[fonts.family] | _also_drawn(fonts, text))))
+        for fonts in scripts
+        if fonts.family in chars
+    ]
+
+
+def _also_drawn(fonts: Fonts, text: str) -> set[str]:
+    face = fonts.faces[0]
+    points = _cmap(face.file, face.index)
+    return {char for char in set(text) if ord(char) in points}
+
+
+@functools.lru_cache(maxsize=32)
+def _subset_data_url(path: Path, index: int, chars: str) -> str:
+    """One face cut down to `chars` (with every glyph its shaping rules can reach from them)
+    with fontTools, as a data: URL: WOFF2 when brotli is installed (it comes with
+    WeasyPrint's fonttools[woff]), else the bare font."""
+    from fontTools import subset  # noqa: PLC0415  (web pages in other scripts only)
+    from fontTools.ttLib import TTFont  # noqa: PLC0415
+
+    options = subset.Options()
+    options.layout_features = ["*"]  # every shaping feature: joins, conjuncts, Urdu forms
+    options.notdef_outline = True
+    options.hinting = False
+    options.flavor = "woff2" if _has_brotli() else None
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(char) for char in chars])
+    # No timestamps: the same page always gives the same bytes.
+    with TTFont(path, fontNumber=index, recalcTimestamp=False) as font:
+        subsetter.subset(font)
+        font.flavor = options.flavor
+        stream = io.BytesIO()
+        font.save(stream)
+    data = stream.getvalue()
+    if options.flavor == "woff2":
+        kind = "font/woff2"
+    else:
+        kind = "font/otf" if data[:4] == b"OTTO" else "font/ttf"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@functools.cache
+def _has_brotli() -> bool:
+    try:
+        import brotli  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+# ---- fontconfig -------------------------------------------------------------------------------
 
 
 def fontconfig_xml(folders: list[Path], cache: Path) -> str:
@@ -164,13 +520,20 @@ def use_project_fontconfig() -> Path:
     import loads the configuration once to check it has fonts (scanning the system's).
     The file lives in the user's cache folder, named by a hash of its text and written
     atomically, so parallel workers and other virtual environments never disturb each other.
+    The pip packages' folders hold their fonts only and are listed as they are; the Debian
+    files share folders with hundreds of others, so they are listed through a folder of links
+    to exactly those files, beside the configuration (see `_debian_links`).
     """
-    folders = sorted({face.file.parent for fonts in bundled_fonts() for face in fonts.faces})
+    folders = sorted(
+        {face.file.parent for fonts in bundled_fonts() if not fonts.package for face in fonts.faces}
+    )
     error: OSError | None = None
     for home in _cache_folders():
-        text = fontconfig_xml(folders, home / "fontconfig")
-        path = home / f"fonts-{hashlib.sha256(text.encode()).hexdigest()[:16]}.conf"
         try:
+            links = _debian_links(home)
+            listed = [*folders, links] if links else folders
+            text = fontconfig_xml(listed, home / "fontconfig")
+            path = home / f"fonts-{_short_hash(text)}.conf"
             _write_once(path, text)
         except OSError as problem:
             error = problem
@@ -181,6 +544,54 @@ def use_project_fontconfig() -> Path:
         return path
     assert error is not None
     raise error
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _debian_links(home: Path) -> Path | None:
+    """A folder of symbolic links to the installed Debian font files, and nothing else, or
+    None when none is installed. It is named by the files' paths, sizes, times and inodes:
+    fontconfig trusts its cache of a folder while the folder is unchanged, so a replaced font
+    file gets a new folder (and a fresh scan) instead of a stale cache entry."""
+    files = [
+        face.file
+        for fonts in bundled_fonts()
+        if fonts.package
+        for face in fonts.faces
+        if face.file.is_file()
+    ]
+    if not files:
+        return None
+    stats = [(path, path.stat()) for path in files]
+    key = "".join(f"{p}\t{s.st_size}\t{s.st_mtime_ns}\t{s.st_ino}\n" for p, s in stats)
+    folder = home / f"links-{_short_hash(key)}"
+    wanted = {path.name: path for path in files}
+    if _links_are(folder, wanted):
+        return folder
+    _private_folder(home)
+    building = Path(tempfile.mkdtemp(dir=home, prefix=".links-"))
+    try:
+        for name, target in wanted.items():
+            (building / name).symlink_to(target)
+        try:
+            building.rename(folder)
+        except OSError:
+            if not _links_are(folder, wanted):  # not another process's identical folder
+                shutil.rmtree(folder, ignore_errors=True)
+                building.rename(folder)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return folder
+
+
+def _links_are(folder: Path, wanted: dict[str, Path]) -> bool:
+    try:
+        found = {entry.name: entry.readlink() for entry in folder.iterdir()}
+    except OSError:
+        return False
+    return found == wanted
 
 
 def _cache_folders() -> list[Path]:
@@ -198,15 +609,19 @@ def _cache_folders() -> list[Path]:
     return folders
 
 
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if hasattr(os, "getuid") and folder.stat().st_uid != os.getuid():
+        raise PermissionError(f"{folder} belongs to another user")
+
+
 def _write_once(path: Path, text: str) -> None:
     try:
         if path.read_text(encoding="utf-8") == text:
             return
     except (OSError, UnicodeError):
         pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if hasattr(os, "getuid") and path.parent.stat().st_uid != os.getuid():
-        raise PermissionError(f"{path.parent} belongs to another user")
+    _private_folder(path.parent)
     # Written under a unique name, then renamed: nobody ever reads half a file.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fonts-", suffix=".tmp")
     try:
@@ -218,21 +633,35 @@ def _write_once(path: Path, text: str) -> None:
         raise
 
 
+# ---- coverage ---------------------------------------------------------------------------------
+
+
 @functools.cache
-def _cmap(path: Path) -> frozenset[int]:
+def _cmap(path: Path, index: int = 0) -> frozenset[int]:
     """The code points one font file has glyphs for (its cmap, read once)."""
     from fontTools.ttLib import TTFont  # noqa: PLC0415  (only for text beyond ASCII)
 
-    with TTFont(path, lazy=True) as font:
+    with TTFont(path, lazy=True, fontNumber=index) as font:
         return frozenset(font.getBestCmap())
+
+
+@functools.cache
+def _family_cmap(fonts: Fonts) -> frozenset[int]:
+    """The code points a family can show: for a Latin family, those of any of its faces; for a
+    script family, those of its script that both its regular and bold faces have (nothing if
+    it is not installed)."""
+    if not fonts.ranges:
+        return frozenset().union(*(_cmap(face.file) for face in fonts.faces))
+    if not fonts.installed:
+        return frozenset()
+    points = frozenset.intersection(*(_cmap(face.file, face.index) for face in fonts.faces))
+    return frozenset(point for point in points if fonts.owns(point))
 
 
 @functools.cache
 def _coverage(families: int | None = None) -> frozenset[int]:
     """Every code point the first `families` bundled families (default: all) can show."""
-    return frozenset().union(
-        *(_cmap(face.file) for fonts in bundled_fonts()[:families] for face in fonts.faces)
-    )
+    return frozenset().union(*(_family_cmap(fonts) for fonts in bundled_fonts()[:families]))
 
 
 def _drawn(char: str) -> bool:
@@ -250,20 +679,31 @@ def _drawn(char: str) -> bool:
 def uncovered(text: str) -> str:
     """The characters of `text` that no bundled face can show, each once, in order of first
     appearance ("" when all can be shown). ASCII text never loads a font: Atkinson Hyperlegible
-    has every printable ASCII character."""
+    has every printable ASCII character. Characters of a script whose Debian font is missing
+    count as uncovered: `font_problems(text)` says what to install."""
     if text.isascii():
         return ""
-    covered = _coverage()
-    missing: dict[str, None] = {}
-    for char in text:
-        if char not in missing and ord(char) not in covered and _drawn(char):
-            missing[char] = None
-    return "".join(missing)
+    latin = _coverage(LATIN_FAMILIES)
+    beyond = {char for char in text if ord(char) not in latin and _drawn(char)}
+    if not beyond:
+        return ""
+    covered = _coverage()  # the other scripts' fonts are read only when text needs them
+    return "".join(
+        dict.fromkeys(char for char in text if char in beyond and ord(char) not in covered)
+    )
 
 
-def _main_lacks(text: str) -> bool:
-    """Whether any character of `text` needs a font after the main family."""
+def _fallback_needed(text: str) -> bool:
+    """Whether a web page's text needs the Latin fallback family: for a character the main
+    family lacks that no other script's family is there for (Welsh ŵ, Cyrillic; not the
+    danda, which the Bengali and Punjabi families draw), or that no bundled font has (a page
+    `check` would refuse, as before)."""
     if text.isascii():
         return False
-    covered = _coverage(1)
-    return any(ord(char) not in covered and _drawn(char) for char in set(text))
+    main = _coverage(1)
+    beyond = {ord(char) for char in text if ord(char) not in main and _drawn(char)}
+    scripts = bundled_fonts()[LATIN_FAMILIES:]
+    if any(not any(fonts.owns(point) for fonts in scripts) for point in beyond):
+        return True  # decided without reading the other scripts' fonts
+    drawn_by_scripts = frozenset().union(*(_family_cmap(fonts) for fonts in scripts))
+    return bool(beyond - drawn_by_scripts)

@@ -233,12 +233,12 @@ def test_export_and_import_round_trip_through_xliff_and_po(runner, make_project)
     entry = 'msgctxt "title"\nmsgid "Your relationship with your therapist"\nmsgstr ""'
     assert entry in text
     po.write_text(
-        text.replace(entry, entry[:-2] + '"Eich perthynas â’ch therapydd"'), encoding="utf-8"
+        text.replace(entry, entry[:-2] + '"Eich perthynas â\u2019ch therapydd"'), encoding="utf-8"
     )
     result = runner.invoke(cli, ["translate", "PSY-0104", "-l", "cy", "--import", str(po)])
     assert result.exit_code == 0, result.output
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert data["title"] == "Eich perthynas â’ch therapydd"
+    assert data["title"] == "Eich perthynas â\u2019ch therapydd"
     assert runner.invoke(cli, ["check"]).exit_code == 0
     # A file for another language is refused, and nothing is written.
     before = path.read_bytes()
