@@ -1,6 +1,65 @@
 """Fonts: the bundled typefaces, and a fontconfig that sees nothing else.
 
-PLACEHOLDER DOCSTRING
+Text is set in Atkinson Hyperlegible. It has no Greek, no Cyrillic and no Welsh ŵ/ŷ, so Noto
+Sans (also a pip package) comes next. Both are bundled because fontconfig's fallback consults
+every font it knows, whatever the CSS says: a character the first font lacks would otherwise
+be drawn with whatever the machine happens to have (DejaVu here), and the same leaflet would
+give different PDFs on different machines.
+
+So the PDF stage calls `use_project_fontconfig()` before WeasyPrint makes its
+`FontConfiguration`: fontconfig then reads a configuration of ours that lists only the bundled
+fonts. `uncovered()` finds what no bundled font can show, for `check` to reject, so no leaflet
+ever reaches a font that is not ours.
+
+The translations' scripts (`language_css()` gives each language its stack and line height):
+- Polish and Romanian (ș ț): Atkinson Hyperlegible has every letter; those pages are set as
+  English ones are. Welsh and Ukrainian are set in Noto Sans throughout: Atkinson
+  Hyperlegible lacks ŵ ŷ and Cyrillic, and a letter of another design inside a word shows.
+- Arabic and Urdu: Noto Sans Arabic 2.005, static regular and bold, from Debian's
+  fonts-noto-core. Not the pip package fontpkg-noto-sans-arabic (2.012): it draws dotted
+  letters as a skeleton plus dots shared between letters, and WeasyPrint 70 maps each glyph
+  to the first text it drew (Kozea/WeasyPrint#2841), so only 8 of 30 words of the Arabic
+  sample came back out of the PDF right with pdftotext (23 of 30 with 2.005: the rest are
+  lam-alef ligatures read back with their letters swapped, and tanwin moved). For Urdu, Noto
+  Nastaliq Urdu (the traditional style) was tried: WeasyPrint 70 shapes it correctly, joined,
+  cascading, right to left (with a line height of 2.4), but only 6 of the 45 words of the
+  sample can be read back out of the PDF, so screen readers, search and copying would fail;
+  Noto Naskh Arabic gave 44 of 45 but its letters are visibly smaller than Atkinson
+  Hyperlegible's at the same size; Noto Sans Arabic gave 45 of 45 and matches it.
+- Bengali and Punjabi (Gurmukhi): Noto Sans Bengali and Noto Sans Gurmukhi 2.001 from
+  fonts-noto-core. Conjuncts, reph and vowel signs are formed; text read back out of the PDF
+  loses or moves vowel signs written before their consonant (WeasyPrint's map again).
+- Simplified Chinese: Noto Sans CJK SC 2.004, face 2 of the collections
+  NotoSansCJK-{Regular,Bold}.ttc from fonts-noto-cjk (Debian has no separate SC file).
+  WeasyPrint 70 embeds that face (its name table says NotoSansCJKsc), as CFF, about 0.75 MB
+  a weight even for a few characters (its subsets keep glyph ids). The collections' other
+  faces (JP, KR, TC, HK, Mono) are hidden from fontconfig, so no fallback can reach them.
+Each Debian file is recorded (`DEBIAN_FILES`, checked by `font_problems()`; `fonts_digest()`
+names the whole set), and a Debian family counts only for its own script (`Fonts.ranges`):
+an arrow the Chinese font happens to have is still refused by `check`. A missing Debian file
+changes nothing for the other pages (same bytes); a page in its script fails, and
+`font_problems(text)` says what to install.
+
+fontconfig: each pip package's folder holds its fonts only and is listed as it is. The Debian
+files share folders with hundreds of others, so the configuration lists a folder of links to
+exactly them instead (see `_debian_links`), and limits each to its script's characters, as
+the print @font-face rules do with `unicode-range`. Those rules name every family but the
+Chinese one: as an @font-face, WeasyPrint would copy both 20 MB collections into a temporary
+folder in every process, and the PDFs are the same bytes without it (tested).
+
+Tried with WeasyPrint 70, Pango 1.50, fontconfig 2.14 (tests/test_fonts.py):
+- WeasyPrint 70 accepts only one `font-weight` value in @font-face, so the print rules give
+  the variable Noto Sans files none (a `100 900` range is logged as invalid and ignored). Bold
+  and italic are still real: WeasyPrint instantiates the variable font at the weight Pango
+  chose when it embeds it. Browsers need the range, or they embolden synthetically.
+- Pure Latin text gives the same bytes as before the fallback font and this configuration,
+  and as before the other scripts' fonts.
+- `letter-spacing` tears Arabic joins apart (WeasyPrint spaces cursive scripts too), so
+  `language_css` turns it off for them.
+- In a right-to-left paragraph "0161 555 0123" is laid out as "0123 555 0161" (the Unicode
+  bidirectional rules; browsers do the same) unless the number is isolated: `<span
+  dir="ltr">`, U+2066 ... U+2069, or no-break spaces between its groups all work; `<bdi>`
+  does not in WeasyPrint 70.
 """
 
 from __future__ import annotations
@@ -190,7 +249,7 @@ def bundled_fonts() -> tuple[Fonts, ...]:
         fallback,
         _debian(
             "Noto Sans Arabic",
-            "Arabic",
+            "Arabic and Urdu",
             "fonts-noto-core",
             ARABIC,
             f"{noto_core}NotoSansArabic-Regular.ttf",
@@ -224,10 +283,6 @@ def bundled_fonts() -> tuple[Fonts, ...]:
     )
 
 
-def _family(name: str) -> Fonts:
-    return next(fonts for fonts in bundled_fonts() if fonts.family == name)
-
-
 # ---- the files: present, and the ones the published PDFs were made with ----------------------
 
 
@@ -247,7 +302,15 @@ def font_problems(text: str | None = None) -> list[str]:
 
 
 def _uses(fonts: Fonts, text: str) -> bool:
-    return not text.isascii() and any(fonts.owns(ord(char)) for char in set(text))
+    """Whether `text` has a character of the family's script that no other script family
+    draws (a danda alone does not make a text Bengali or Punjabi)."""
+    if text.isascii():
+        return False
+    others = [other for other in bundled_fonts()[LATIN_FAMILIES:] if other is not fonts]
+    return any(
+        fonts.owns(point) and not any(other.owns(point) for other in others)
+        for point in {ord(char) for char in text}
+    )
 
 
 def _file_problem(fonts: Fonts, path: Path) -> str:
@@ -313,15 +376,25 @@ _STYLES = {
     # Atkinson Hyperlegible lacks ŵ ŷ and Cyrillic: Noto Sans sets the whole text rather
     # than letters of another design in the middle of words.
     "latin-noto": _Style(("Noto Sans", "Atkinson Hyperlegible")),
-    "arabic": _Style((*_LATIN[:1], "Noto Sans Arabic", "Noto Sans"), "1.8", joined=True),
-    "bengali": _Style((*_LATIN[:1], "Noto Sans Bengali", "Noto Sans"), "1.7"),
-    "gurmukhi": _Style((*_LATIN[:1], "Noto Sans Gurmukhi", "Noto Sans"), "1.7"),
-    "chinese": _Style((*_LATIN[:1], "Noto Sans CJK SC", "Noto Sans"), "1.7"),
+    # The other scripts come after Atkinson Hyperlegible, which keeps English names, digits
+    # and phone numbers as on English pages. Line heights: Noto Sans Arabic's marks and tails
+    # reach 1.37 em above the baseline and 0.74 below (its line metrics), so vowelled text
+    # gets room; Bengali and Gurmukhi vowel signs stand above the headline and below the
+    # letters; ideographs fill the whole em. Set on every element, headings included (the
+    # layout gives them 1.2, less than the 1.33 em Noto Sans Bengali's line metrics span).
+    "arabic": _Style(
+        ("Atkinson Hyperlegible", "Noto Sans Arabic", "Noto Sans"), "1.8", joined=True
+    ),
+    "bengali": _Style(("Atkinson Hyperlegible", "Noto Sans Bengali", "Noto Sans"), "1.7"),
+    "gurmukhi": _Style(("Atkinson Hyperlegible", "Noto Sans Gurmukhi", "Noto Sans"), "1.7"),
+    "chinese": _Style(("Atkinson Hyperlegible", "Noto Sans CJK SC", "Noto Sans"), "1.7"),
 }
 
 
 def _style(language: str) -> _Style | None:
-    """The style for a BCP 47 tag, or None where the English one serves."""
+    """The style for a BCP 47 tag, or None where the English one serves. Urdu, and Punjabi
+    in Shahmukhi (pa-Arab), are set like Arabic; any Chinese in the SC face (Traditional
+    Chinese would want the TC face, which is not bundled)."""
     parts = language.replace("_", "-").lower().split("-")
     primary, subtags = parts[0], set(parts[1:])
     if primary in ("cy", "uk"):
@@ -393,12 +466,27 @@ def font_face_css(
 
 @functools.cache
 def _print_font_face_css() -> str:
+    # A script family's rules say which characters it is for, as fontconfig does (see
+    # `_limits`): WeasyPrint gives its copy of the font exactly that character set.
     return "\n".join(
-        _face_rule(fonts.family, face, False)
+        _face_rule(fonts.family, face, False, unicode_range=_unicode_range(_family_cmap(fonts)))
+        if fonts.ranges
+        else _face_rule(fonts.family, face, False)
         for fonts in bundled_fonts()
         if fonts.installed and not fonts.collection
         for face in fonts.faces
     )
+
+
+def _unicode_range(points: frozenset[int]) -> str:
+    """Code points as a CSS unicode-range: "U+964-965, U+980-983, U+985"."""
+    runs: list[list[int]] = []
+    for point in sorted(points):
+        if runs and point == runs[-1][1] + 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return ", ".join(f"U+{low:X}" if low == high else f"U+{low:X}-{high:X}" for low, high in runs)
 
 
 @functools.cache
@@ -410,14 +498,17 @@ def _font_face_css(inline: bool, families: int) -> str:
     )
 
 
-def _face_rule(family: str, face: Face, inline: bool, url: str = "") -> str:
+def _face_rule(
+    family: str, face: Face, inline: bool, url: str = "", unicode_range: str = ""
+) -> str:
     url = url or (_data_url(face.file) if inline else face.file.as_uri())
     # WeasyPrint 70 rejects a weight range (and logs it); with no weight it keeps the weights
     # fontconfig reads from the variable font, which is what the range means.
     weight = "" if face.variable and not inline else f"font-weight: {face.weight}; "
+    characters = f"unicode-range: {unicode_range}; " if unicode_range else ""
     return (
         f'@font-face {{ font-family: "{family}"; {weight}font-style: {face.style}; '
-        f'src: url("{url}"); }}'
+        f'{characters}src: url("{url}"); }}'
     )
 
 
@@ -495,10 +586,37 @@ def _has_brotli() -> bool:
 # ---- fontconfig -------------------------------------------------------------------------------
 
 
-def fontconfig_xml(folders: list[Path], cache: Path) -> str:
+def fontconfig_xml(
+    folders: list[Path],
+    cache: Path,
+    rejected: list[tuple[Path, int]] | None = None,
+    limited: list[tuple[Path, Ranges]] | None = None,
+) -> str:
     """A fontconfig configuration listing only `folders` and caching in `cache`. It includes
-    nothing: no system fonts, no aliases, no user configuration."""
+    nothing: no system fonts, no aliases, no user configuration. The `rejected` faces (file,
+    index: a collection's other faces) are hidden, and each `limited` file offers only the
+    characters of its ranges (applied when fontconfig scans it, so kept in its cache)."""
     dirs = "".join(f"  <dir>{escape(str(folder))}</dir>\n" for folder in folders)
+    patterns = "".join(
+        f'      <pattern><patelt name="file"><string>{escape(str(file))}</string></patelt>'
+        f'<patelt name="index"><int>{index}</int></patelt></pattern>\n'
+        for file, index in rejected or ()
+    )
+    select = (
+        f"  <selectfont>\n    <rejectfont>\n{patterns}    </rejectfont>\n  </selectfont>\n"
+        if patterns
+        else ""
+    )
+    matches = "".join(
+        '  <match target="scan">\n'
+        f'    <test name="file"><string>{escape(str(file))}</string></test>\n'
+        '    <edit name="charset" mode="assign"><minus><name>charset</name><charset>'
+        + "".join(
+            f"<range><int>{low}</int><int>{high}</int></range>" for low, high in _outside(ranges)
+        )
+        + "</charset></minus></edit>\n  </match>\n"
+        for file, ranges in limited or ()
+    )
     return (
         '<?xml version="1.0"?>\n'
         '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
@@ -507,8 +625,22 @@ def fontconfig_xml(folders: list[Path], cache: Path) -> str:
         "<fontconfig>\n"
         f"{dirs}"
         f"  <cachedir>{escape(str(cache))}</cachedir>\n"
+        f"{select}"
+        f"{matches}"
         "</fontconfig>\n"
     )
+
+
+def _outside(ranges: Ranges) -> Ranges:
+    """Every code point not in `ranges`, as ranges."""
+    gaps, start = [], 0
+    for low, high in sorted(ranges):
+        if low > start:
+            gaps.append((start, low - 1))
+        start = max(start, high + 1)
+    if start <= 0x10FFFF:
+        gaps.append((start, 0x10FFFF))
+    return tuple(gaps)
 
 
 def use_project_fontconfig() -> Path:
@@ -532,7 +664,8 @@ def use_project_fontconfig() -> Path:
         try:
             links = _debian_links(home)
             listed = [*folders, links] if links else folders
-            text = fontconfig_xml(listed, home / "fontconfig")
+            rejected = _other_faces(links) if links else []
+            text = fontconfig_xml(listed, home / "fontconfig", rejected, _limits(links))
             path = home / f"fonts-{_short_hash(text)}.conf"
             _write_once(path, text)
         except OSError as problem:
@@ -566,6 +699,8 @@ def _debian_links(home: Path) -> Path | None:
         return None
     stats = [(path, path.stat()) for path in files]
     key = "".join(f"{p}\t{s.st_size}\t{s.st_mtime_ns}\t{s.st_ino}\n" for p, s in stats)
+    # ... and by the scripts they are limited to, which their cache entries hold.
+    key += repr([(fonts.family, fonts.ranges) for fonts in bundled_fonts() if fonts.package])
     folder = home / f"links-{_short_hash(key)}"
     wanted = {path.name: path for path in files}
     if _links_are(folder, wanted):
@@ -584,6 +719,48 @@ def _debian_links(home: Path) -> Path | None:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return folder
+
+
+def _limits(links: Path | None) -> list[tuple[Path, Ranges]]:
+    """Each linked file with its family's script, the only characters fontconfig may take it
+    for: the fallback for a character outside every stack (an arrow, a check mark) finds no
+    font, as `check` says, rather than the Chinese font, which has thousands of symbols."""
+    if links is None:
+        return []
+    return [
+        (links / face.file.name, fonts.ranges)
+        for fonts in bundled_fonts()
+        if fonts.package
+        for face in fonts.faces
+        if (links / face.file.name).exists()
+    ]
+
+
+def _other_faces(links: Path) -> list[tuple[Path, int]]:
+    """The faces of the linked collections that no family uses (Noto Sans CJK JP, KR, TC,
+    HK and the Mono ones): hidden, so fontconfig's fallback can only reach the SC face."""
+    used = {
+        (face.file.name, face.index)
+        for fonts in bundled_fonts()
+        if fonts.package and fonts.collection
+        for face in fonts.faces
+    }
+    return [
+        (links / name, index)
+        for name in sorted({name for name, _ in used})
+        if (links / name).is_file()
+        for index in range(_faces_in(links / name))
+        if (name, index) not in used
+    ]
+
+
+def _faces_in(path: Path) -> int:
+    """How many faces a font collection holds (its header's count)."""
+    with path.open("rb") as stream:
+        header = stream.read(12)
+    if header[:4] != b"ttcf":
+        return 1
+    return int.from_bytes(header[8:12], "big")
 
 
 def _links_are(folder: Path, wanted: dict[str, Path]) -> bool:
@@ -649,12 +826,15 @@ def _cmap(path: Path, index: int = 0) -> frozenset[int]:
 def _family_cmap(fonts: Fonts) -> frozenset[int]:
     """The code points a family can show: for a Latin family, those of any of its faces; for a
     script family, those of its script that both its regular and bold faces have (nothing if
-    it is not installed)."""
+    one is missing or unreadable)."""
     if not fonts.ranges:
         return frozenset().union(*(_cmap(face.file) for face in fonts.faces))
-    if not fonts.installed:
+    from fontTools.ttLib import TTLibError  # noqa: PLC0415
+
+    try:
+        points = frozenset.intersection(*(_cmap(face.file, face.index) for face in fonts.faces))
+    except (OSError, TTLibError):  # missing or damaged: `font_problems()` says which
         return frozenset()
-    points = frozenset.intersection(*(_cmap(face.file, face.index) for face in fonts.faces))
     return frozenset(point for point in points if fonts.owns(point))
 
 
