@@ -285,15 +285,19 @@ def _page(project: Project, path: Path, data: str | bytes) -> Written:
     return Written(project.relative(path), publish.publish_page(path, data))
 
 
-def _select(sources: list[Source], references: Sequence[str]) -> list[Source]:
-    """The leaflets named: a reference (PSY-0101) names the leaflet and its translations, a
-    reference and language (PSY-0101.cy) one translation."""
+def _select(
+    sources: list[Source], references: Sequence[str], *, translations: bool = True
+) -> list[Source]:
+    """The leaflets named: a reference (PSY-0101) names the leaflet and (unless
+    `translations` is False) its translations, a reference and language (PSY-0101.cy) one
+    translation."""
     if not references:
         return sources
     by_name: dict[str, list[Source]] = {}
     for source in sources:
         leaflet = source.leaflet
-        by_name.setdefault(leaflet.slug, []).append(source)
+        if translations or not leaflet.translation:
+            by_name.setdefault(leaflet.slug, []).append(source)
         if leaflet.translation:
             by_name.setdefault(leaflet.name.lower(), []).append(source)
     unknown = [ref for ref in references if ref.lower() not in by_name]
@@ -328,7 +332,7 @@ def print_pack(
     """Make the print-shop zip of each leaflet named; refuse drafts, expired leaflets and
     versions that are not published. All are checked before any zip is written, and the
     register and output folder are locked meanwhile, as a build locks them."""
-    sources = _select(load_all(project), references)
+    sources = _select(load_all(project), references, translations=False)
     name = profile or project.site.printer
     if name not in project.site.printers:
         known = ", ".join(sorted(project.site.printers))

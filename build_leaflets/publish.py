@@ -223,7 +223,11 @@ def plan(
             stamp += "-" + sha256_bytes(repr(others).encode())[:8]
         page_stamp = None if page_is_current(page, stamp) else stamp
         if draft:
-            step = Step(ARCHIVAL, Action.DRAFT, layout.draft_pdf(leaflet))
+            path = layout.draft_pdf(leaflet)
+            # A working copy is laid out again whenever its page is (same source, layout
+            # and tool), so a build with nothing to do does nothing for drafts either.
+            current = page_stamp is None and path.is_file()
+            step = Step(ARCHIVAL, Action.UP_TO_DATE if current else Action.DRAFT, path)
             plans.append(Plan(source, True, (step,), page, page_stamp, others))
             continue
         conflict = _version_conflict(source, register, layout.variant_name(ARCHIVAL))

@@ -186,7 +186,11 @@ def screen_yaml(text: str, loader: type[yaml.SafeLoader]) -> list[Refusal]:
                 frames[-1].awaiting_key = False
             else:
                 _value_read(frames)
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
+        if "nesting depth" in str(error) and loader is not yaml.SafeLoader:
+            # libyaml (PyYAML 6.0.4 on) stops at 1,000 levels while still reading ahead,
+            # before any event says so: the pure-Python parser finds the place and field.
+            return screen_yaml(text, yaml.SafeLoader)
         return []  # a syntax error: reported with its place when the document is built
     return []
 

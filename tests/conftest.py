@@ -83,9 +83,11 @@ def sample_pdfs(out: Path) -> list[Path]:
 
 
 def translated_pdfs(out: Path) -> list[Path]:
-    """The archival PDFs of the translations (PSY-0101-v1-cy.pdf...) in an output folder."""
-    archival = r"-v\d+-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?\.pdf$"
-    return sorted(p for p in (out / "pdf").glob("*/*.pdf") if re.search(archival, p.name))
+    """The archival PDFs of the translations (PSY-0101-v1-cy.pdf, or the sample translations'
+    drafts, PSY-0101-v1-cy-draft.pdf) in an output folder."""
+    archival = r"-v\d+-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?(-draft)?\.pdf$"
+    found = [*(out / "pdf").glob("*/*.pdf"), *(out / "drafts").glob("*.pdf")]
+    return sorted(p for p in found if re.search(archival, p.name))
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -154,6 +154,7 @@ def sample_row(**changes: object) -> Row:
         reference="PSY-0101",
         version=2,
         variant=ARCHIVAL,
+        language="en-GB",
         title="Integrated psychological therapy",
         last_updated="2027-01-05",
         archive_date="2030-01-05",

@@ -170,7 +170,7 @@ def test_files_and_register_rows_per_language(runner, make_project) -> None:
 
 def test_an_old_register_is_read_as_the_source_language_and_rewritten(runner, make_project) -> None:
     root = make_project(SOURCE)
-    old = DATA / "register" / "before-languages.csv"
+    old = DATA / "register-before-languages.csv"
     shutil.copy(old, root / "leaflets" / "register.csv")
     register = read_register(root / "leaflets" / "register.csv", "register.csv")
     assert register.rows and {row.language for row in register.rows} == {"en-GB"}
