@@ -343,6 +343,14 @@ def fonts_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def recorded_digest() -> str:
+    """A short digest of the script fonts' recorded checksums (`DEBIAN_FILES`), for the
+    tool-version record of every build: reads no font file (the build checks the files a
+    page needs with `font_problems`)."""
+    listed = "".join(f"{path}\t{sha}\n" for path, (_size, sha) in sorted(DEBIAN_FILES.items()))
+    return hashlib.sha256(listed.encode()).hexdigest()[:12]
+
+
 def _file_sha256(path: Path) -> str | None:
     """A file's SHA-256, or None if it is missing (read again only when the file changes)."""
     try:

@@ -726,6 +726,7 @@ def _text_problems(display: str, raw: dict[str, Any], places: dict[Path_, Place]
     metadata and people's terminals), and characters no bundled font can show (the PDF would
     show an empty box, or a font from whatever machine built it)."""
     problems: list[Problem] = []
+    told: set[str] = set()
     for path, text in _strings(raw, ()):
         control = screen.control_in(text)
         if control is not None:
@@ -733,7 +734,15 @@ def _text_problems(display: str, raw: dict[str, Any], places: dict[Path_, Place]
             message = f"contains {screen.describe_control(control)}; delete it"
             problems.append(Problem(display, line, column, join(path), message))
             continue
-        missing = "" if path[0] in _UNPRINTED else fonts.uncovered(text)
+        if path[0] in _UNPRINTED or text.isascii():
+            continue
+        unusable = [m for m in fonts.font_problems(text) if m not in told]
+        if unusable:  # the font exists but is not installed here (or not the recorded one)
+            told.update(unusable)
+            line, column = _char_place(places.get(path), text, 0)
+            problems += [Problem(display, line, column, join(path), m) for m in unusable]
+            continue
+        missing = fonts.uncovered(text)
         if not missing:
             continue
         line, column = _char_place(places.get(path), text, text.index(missing[0]))

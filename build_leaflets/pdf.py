@@ -77,6 +77,9 @@ def write_pdf(
     The archival variant is PDF/A-3a and PDF/UA-1, with `sources` embedded as its Source
     attachments. `font_css` holds @font-face rules, parsed once per process and reused.
     """
+    missing = [] if html.isascii() else fonts.font_problems(html)
+    if missing:  # a page in a script whose font is not installed (or not the recorded one)
+        raise LeafletError(f"{name}: {missing[0]}")
     weasyprint = load_weasyprint()
 
     attachments = []
@@ -264,6 +267,7 @@ def tool_versions() -> str:
             f"fontTools {version('fonttools')}",
             f"font {version('fontpkg-atkinson-hyperlegible')}",
             f"fallback font {version('fontpkg-noto-sans')}",
+            f"script fonts {fonts.recorded_digest()}",
             f"Pango {library('pango-1.0', 'pango_version_string')}",
             f"HarfBuzz {library('harfbuzz', 'hb_version_string')} ({subsetter})",
         )

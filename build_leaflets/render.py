@@ -196,7 +196,9 @@ def render_html(
             page_size=printer.trim if printer else page_size or site.page_size,
             sections=sections,
             stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),
-            font_faces=Markup(fonts.font_face_css(True, leaflet.model_dump_json()))
+            font_faces=Markup(
+                fonts.font_face_css(True, leaflet.model_dump_json(), leaflet.language)
+            )
             if inline
             else "",
             logo=asset(logo) if logo else None,
