@@ -178,7 +178,7 @@ def _publish_all(
         layout_sha=layout_sha,
         drafts=drafts,
         variants=variants,
-        languages=publish.language_links(sources),
+        languages=publish.language_links(sources, drafts=drafts),
     )
     work = [
         produce.Job(

@@ -283,10 +283,11 @@ def _only_its_source_moved(source: Source, register: Register, layout: Layout) -
 
 
 def language_links(
-    sources: Sequence[Source],
+    sources: Sequence[Source], *, drafts: bool = False
 ) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
-    """For each leaflet, its other languages as (tag, web page name), source first: the pages
-    of one leaflet link to each other."""
+    """For each leaflet, its other languages as (tag, link to its web page), source first: the
+    pages of one leaflet link to each other. A published page links only to published pages
+    (a draft is not for patients); a draft links to all (drafts live in drafts/)."""
     by_reference: dict[str, list[Leaflet]] = {}
     for source in sources:
         by_reference.setdefault(source.leaflet.slug, []).append(source.leaflet)
@@ -295,9 +296,19 @@ def language_links(
         ordered = sorted(leaflets, key=lambda item: (item.is_translation, item.language))
         for leaflet in ordered:
             links[leaflet.key] = tuple(
-                (other.language, f"{other.name}.html") for other in ordered if other is not leaflet
+                (other.language, _page_link(leaflet, other, drafts))
+                for other in ordered
+                if other is not leaflet and (drafts or leaflet.is_draft or not other.is_draft)
             )
     return links
+
+
+def _page_link(page: Leaflet, to: Leaflet, drafts: bool) -> str:
+    """The relative link from one leaflet's web page to another's (drafts are in drafts/,
+    where a build of drafts puts every page)."""
+    if drafts or page.is_draft == to.is_draft:
+        return f"{to.name}.html"
+    return f"../{to.name}.html" if page.is_draft else f"drafts/{to.name}.html"
 
 
 def _action(row: Row | None, path: Path) -> Action:

@@ -254,3 +254,18 @@ def test_sample_translations_are_marked_unchecked() -> None:
         text = path.read_text(encoding="utf-8")
         assert "not been checked by a professional translator" in text
         assert not re.search(r"^checked_by:", text, re.M)
+
+
+def test_pages_link_their_languages_but_never_a_published_page_to_a_draft(built: Path) -> None:
+    """The sample translations are drafts: the published English page does not point
+    patients at them; each draft translation links to the English page and to the other
+    drafts."""
+    english = (built / "PSY-0101.html").read_text(encoding="utf-8")
+    assert "PSY-0101.cy.html" not in english and 'class="languages"' not in english
+    welsh = (built / "drafts" / "PSY-0101.cy.html").read_text(encoding="utf-8")
+    assert '<html lang="cy" class=' in welsh
+    assert 'href="../PSY-0101.html" lang="en-GB" hreflang="en-GB">English</a>' in welsh
+    assert 'href="PSY-0101.ur.html" lang="ur" hreflang="ur">اردو</a>' in welsh
+    catalogue = (built / "index.html").read_text(encoding="utf-8")
+    assert 'href="drafts/PSY-0101.cy.html" lang="cy" hreflang="cy">Cymraeg</a> (draft)' in catalogue
+    assert 'id="language-ur"' in catalogue  # the language filter
