@@ -6,8 +6,8 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
