@@ -192,7 +192,7 @@ def test_pages_have_no_serious_accessibility_violations(browser, site: str, buil
 def _states(page: Page) -> dict[str, tuple[str, int]]:
     """Each filter choice's name ("All", "Current", ...) -> (radio id, count in its label)."""
     states: dict[str, tuple[str, int]] = {}
-    for label in page.locator(".filters fieldset label").all():
+    for label in page.locator(".filters fieldset").first.locator("label").all():
         match = re.fullmatch(r"(.+) \((\d+)\)", label.inner_text().strip())
         assert match, f"filter label without a count: {label.inner_text()!r}"
         states[match[1]] = (label.get_attribute("for") or "", int(match[2]))
@@ -220,8 +220,10 @@ def test_catalogue_state_filter(browser, site: str, built: Path, javascript: boo
         expect(_visible_rows(page)).to_have_count(total, timeout=WAIT_MS)
         states = _states(page)
         assert states["All"] == ("show-all", total)
-        # the samples are all current on the build day
-        assert states["Current"][1] == total, states
+        # the samples are all current on the build day; their translations are drafts
+        current = len(_leaflet_pages(built))
+        assert states["Current"][1] == current, states
+        assert states["Draft"][1] == total - current, states
         empty = [name for name, (_radio, count) in states.items() if count == 0]
         assert "Expired" in empty, states
 
@@ -231,7 +233,8 @@ def test_catalogue_state_filter(browser, site: str, built: Path, javascript: boo
             expect(visible).to_have_count(count, timeout=WAIT_MS)
             if name != "All":
                 for row in visible.all():
-                    assert row.get_attribute("class") == radio.replace("show-", "state-"), name
+                    classes = (row.get_attribute("class") or "").split()
+                    assert radio.replace("show-", "state-") in classes, name
                     assert row.locator(".state").inner_text() == name
 
         # a state with no leaflet hides every row, and All shows them all again
@@ -240,6 +243,31 @@ def test_catalogue_state_filter(browser, site: str, built: Path, javascript: boo
         _choose(page, "All", "show-all")
         expect(_visible_rows(page)).to_have_count(total, timeout=WAIT_MS)
         _choose(page, "Current", states["Current"][0])
+        expect(_visible_rows(page)).to_have_count(current, timeout=WAIT_MS)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_catalogue_language_filter(browser, site: str, javascript: bool) -> None:
+    """Each language shows only its leaflets, together with the state filter; works without
+    scripts (radio buttons and CSS)."""
+    page = _open(browser, f"{site}/index.html", javascript=javascript)
+    try:
+        total = page.locator("tbody tr").count()
+        languages = page.locator(".filters fieldset").nth(1)
+        expect(languages.locator("legend")).to_have_text("Language")
+        _choose(page, "Urdu", "language-ur")
+        visible = _visible_rows(page)
+        expect(visible).to_have_count(1, timeout=WAIT_MS)
+        assert "language-ur" in (visible.first.get_attribute("class") or "").split()
+        expect(visible.first.locator("td").first).to_have_attribute("dir", "rtl")
+        _choose(page, "Welsh", "language-cy")
+        expect(_visible_rows(page)).to_have_count(1, timeout=WAIT_MS)
+        _choose(page, "Current", "show-current")  # the Welsh sample is a draft
+        expect(_visible_rows(page)).to_have_count(0, timeout=WAIT_MS)
+        _choose(page, "All", "show-all")
+        _choose(page, "All languages", "language-all")
         expect(_visible_rows(page)).to_have_count(total, timeout=WAIT_MS)
     finally:
         page.context.close()
