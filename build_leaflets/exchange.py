@@ -80,6 +80,7 @@ class Unit:
     target: str  # the translation so far ("" when not yet translated)
     note: str = ""  # for the translator, e.g. "Markdown: keep the * and 1. at line starts"
     hash: str = ""  # the short hash of the source text this unit was made from
+    review: bool = False  # the source changed since `target` was made: to be checked again
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,10 @@ def _export_xliff(
         element.set("resname", unit.id)
         if unit.hash:
             element.set("extradata", unit.hash)
-        made.target_dom.set("state", "translated" if unit.target else "needs-translation")
+        state = "translated" if unit.target else "needs-translation"
+        if unit.target and unit.review:
+            state = "needs-review-translation"  # comes back fuzzy unless the translator acts
+        made.target_dom.set("state", state)
         if unit.note:
             made.addnote(unit.note, origin=_TOOL)
     return bytes(store)
@@ -270,6 +274,8 @@ def _export_po(
         entry = store.UnitClass(unit.source)
         entry.setcontext(unit.id)
         entry.target = unit.target
+        if unit.target and unit.review:
+            entry.markfuzzy(True)  # the source changed: checked again before it counts
         if unit.note:
             entry.addnote(unit.note, origin="developer")
         if unit.hash:

@@ -264,18 +264,21 @@ def _units(source: Source) -> list[exchange.Unit]:
     units: list[exchange.Unit] = []
     for part in parts(origin):
         note = "Markdown: keep the - and 1. that start list items, and link addresses."
-        if part.key in stale:
+        stale_part = part.key in stale
+        if stale_part:
             note = "The source changed since this was translated: check the translation. " + note
         body_id = part.key if part.key in translation.TEXT_PARTS else f"{part.key}.body"
         if part.heading is not None:
             target = _translated(file, part.key, "heading")
             target = "" if target == part.heading else target  # still the source's words
             units.append(
-                exchange.Unit(f"{part.key}.heading", part.heading, target, note, part.hash)
+                exchange.Unit(
+                    f"{part.key}.heading", part.heading, target, note, part.hash, stale_part
+                )
             )
         target = _translated(file, part.key, "text")
         target = "" if target == part.text else target
-        units.append(exchange.Unit(body_id, part.text, target, note, part.hash))
+        units.append(exchange.Unit(body_id, part.text, target, note, part.hash, stale_part))
     return units
 
 

@@ -269,3 +269,30 @@ def test_pages_link_their_languages_but_never_a_published_page_to_a_draft(built:
     catalogue = (built / "index.html").read_text(encoding="utf-8")
     assert 'href="drafts/PSY-0101.cy.html" lang="cy" hreflang="cy">Cymraeg</a> (draft)' in catalogue
     assert 'id="language-ur"' in catalogue  # the language filter
+
+
+def test_stale_parts_go_to_the_agency_for_review_and_come_back_current(
+    runner, make_project
+) -> None:
+    root = make_project(SOURCE)
+    _start(runner)
+    _edit_source(root, RISKS_LINE, RISKS_LINE + " Tell us if you are unsure.")
+    exported = runner.invoke(cli, ["translate", "PSY-0104", "-l", "cy", "--export", "po"])
+    assert exported.exit_code == 0, exported.output
+    po = root / "output" / "translations" / "PSY-0104.cy.po"
+    text = po.read_text(encoding="utf-8")
+    risks = text[text.index('msgctxt "risks.body"') - 200 : text.index('msgctxt "risks.body"')]
+    assert "#, fuzzy" in risks and "The source changed since this was translated" in risks
+    assert text.count("#, fuzzy") == 1  # only the stale part
+    # Sent back untouched: the stale part is still marked for review, so nothing is taken.
+    before = (root / "leaflets" / "psy-0104.cy.yaml").read_bytes()
+    refused = runner.invoke(cli, ["translate", "PSY-0104", "-l", "cy", "--import", str(po)])
+    assert refused.exit_code == 1
+    assert "risks.body: is marked fuzzy" in refused.output
+    assert (root / "leaflets" / "psy-0104.cy.yaml").read_bytes() == before
+    # Reviewed and cleared: taken, and the part follows the English again.
+    po.write_text(text.replace("#, fuzzy\n", ""), encoding="utf-8")
+    taken = runner.invoke(cli, ["translate", "PSY-0104", "-l", "cy", "--import", str(po)])
+    assert taken.exit_code == 0, taken.output
+    checked = runner.invoke(cli, ["check"])
+    assert "out of date" not in checked.output, checked.output
