@@ -95,8 +95,8 @@ _INTERNAL_ERROR = (
 _BODY_TAG = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 # The catalogue links approved leaflets to their published files; a preview has only drafts.
-_PUBLISHED_PAGE = re.compile(r"([A-Za-z0-9-]+)\.html")
-_PUBLISHED_PDF = re.compile(r"pdf/([A-Za-z0-9-]+)/\1-v(\d+)\.pdf")
+_PUBLISHED_PAGE = re.compile(r"([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?)\.html")  # PSY-0101.cy.html
+_PUBLISHED_PDF = re.compile(r"pdf/([A-Za-z0-9-]+)/\1-v(\d+)((?:-[A-Za-z0-9]+)*)\.pdf")
 
 
 def serve(
@@ -248,7 +248,7 @@ def _references(project: Project, paths: Sequence[Path]) -> tuple[str, ...]:
     resolved = [path.resolve() for path in paths]
     if any(path.parent != leaflets or path.suffix not in _LEAFLET_SUFFIXES for path in resolved):
         return ()
-    by_path = {source.path.resolve(): source.leaflet.reference for source in build.check(project)}
+    by_path = {source.path.resolve(): source.leaflet.name for source in build.check(project)}
     if any(path not in by_path for path in resolved):
         return ()
     return tuple(sorted({by_path[path] for path in resolved}))
@@ -483,7 +483,7 @@ def _draft_twin(relative: str) -> str | None:
         return f"drafts/{page[1]}.html"
     document = _PUBLISHED_PDF.fullmatch(relative)
     if document:
-        return f"drafts/{document[1]}-v{document[2]}-draft.pdf"
+        return f"drafts/{document[1]}-v{document[2]}{document[3]}-draft.pdf"
     return None
 
 

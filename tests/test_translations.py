@@ -296,3 +296,14 @@ def test_stale_parts_go_to_the_agency_for_review_and_come_back_current(
     assert taken.exit_code == 0, taken.output
     checked = runner.invoke(cli, ["check"])
     assert "out of date" not in checked.output, checked.output
+
+
+def test_the_preview_finds_the_draft_of_a_translated_page() -> None:
+    """The catalogue links a published page or PDF; the preview serves its draft instead."""
+    from build_leaflets.serve import _draft_twin  # noqa: PLC0415  (one private helper)
+
+    assert _draft_twin("PSY-0101.cy.html") == "drafts/PSY-0101.cy.html"
+    assert _draft_twin("PSY-0101.zh-Hans.html") == "drafts/PSY-0101.zh-Hans.html"
+    assert _draft_twin("pdf/PSY-0101/PSY-0101-v1-cy.pdf") == "drafts/PSY-0101-v1-cy-draft.pdf"
+    assert _draft_twin("pdf/PSY-0101/PSY-0101-v2.pdf") == "drafts/PSY-0101-v2-draft.pdf"
+    assert _draft_twin("pdf/PSY-0102/PSY-0101-v2.pdf") is None
