@@ -57,6 +57,7 @@ class Source:
     #: date), and the values it prints from it (see `translation.inherited`).
     origin: Leaflet | None = field(default=None, repr=False)
     inherited: bytes = b""
+    origin_path: Path | None = None  # the source's file
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -541,6 +542,7 @@ def resolve_translations(
                 item.pictures,
                 origin=source_leaflet,
                 inherited=translation.inherited(leaflet),
+                origin_path=origin.path,
             )
         )
     return made, problems

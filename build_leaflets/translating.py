@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,12 +127,52 @@ def changes(source: Source, register: Register, out: Path) -> list[Change]:
     assert leaflet.translation is not None and source.origin is not None
     now = {part.key: part for part in parts(source.origin)}
     earlier = _published_parts(source.origin, register, out, leaflet.translation.translation_of)
+    recorded = leaflet.translation.source_hashes
+
+    missing = [s for s in source.stale if s.kind != "new" and not _has(earlier, s.key, recorded)]
+    if missing and source.origin_path is not None:
+        earlier += _committed_parts(source.origin_path)
     found = []
     for stale in source.stale:
-        recorded = leaflet.translation.source_hashes.get(stale.key)
-        old = next((p for p in earlier if p.key == stale.key and p.hash == recorded), None)
+        old = next((p for p in earlier if _is(p, stale.key, recorded)), None)
         found.append(Change(stale, old, now.get(stale.key)))
     return found
+
+
+def _is(part: Part, key: str, recorded: Mapping[str, str]) -> bool:
+    """Whether `part` is the source text that part `key` was translated from."""
+    return part.key == key and part.hash == recorded.get(key)
+
+
+def _has(parts_found: Sequence[Part], key: str, recorded: Mapping[str, str]) -> bool:
+    return any(_is(part, key, recorded) for part in parts_found)
+
+
+#: How far back in git history `--update` looks for the source text a translation was made
+#: from, when no published PDF has it (a draft source, say).
+GIT_DEPTH = 50
+
+
+def _committed_parts(path: Path) -> list[Part]:
+    """The parts of the source file as committed in git, newest first, if the project is a
+    git repository (the old text of a source that was never published)."""
+    folder = path.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=20
+        )
+        return done.stdout if done.returncode == 0 else ""
+
+    try:
+        prefix = git("rev-parse", "--show-prefix").strip()
+        commits = git("log", f"-n{GIT_DEPTH}", "--format=%H", "--", path.name).split()
+        found: list[Part] = []
+        for commit in commits:
+            found += _parts_of(git("show", f"{commit}:{prefix}{path.name}").encode())
+        return found
+    except (OSError, subprocess.SubprocessError):
+        return []  # no git here: only published PDFs are searched
 
 
 def _published_parts(origin: Leaflet, register: Register, out: Path, first: int) -> list[Part]:
@@ -174,7 +215,8 @@ def describe(changes: Sequence[Change], language: str, reference: str) -> str:
             lines += ["Removed from the source; remove it from the translation:", *old]
         elif change.old is None:
             lines += [
-                "The text it was translated from is not in any published PDF of the source;",
+                "The text it was translated from is in no published PDF of the source, nor in",
+                "its git history;",
                 "the source's text now is:",
                 *new,
             ]

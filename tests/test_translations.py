@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -307,3 +308,26 @@ def test_the_preview_finds_the_draft_of_a_translated_page() -> None:
     assert _draft_twin("pdf/PSY-0101/PSY-0101-v1-cy.pdf") == "drafts/PSY-0101-v1-cy-draft.pdf"
     assert _draft_twin("pdf/PSY-0101/PSY-0101-v2.pdf") == "drafts/PSY-0101-v2-draft.pdf"
     assert _draft_twin("pdf/PSY-0102/PSY-0101-v2.pdf") is None
+
+
+def test_update_finds_the_old_text_in_git_when_no_pdf_has_it(runner, make_project) -> None:
+    """A source that was never published (a draft): the old text comes from git history."""
+    root = make_project(SOURCE)
+    _start(runner)
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", "leaflets")
+    git("commit", "-q", "-m", "English and Welsh")
+    _edit_source(root, RISKS_LINE, RISKS_LINE + " Tell us if you are unsure.")
+    update = runner.invoke(cli, ["translate", "PSY-0104", "-l", "cy", "--update"])
+    assert update.exit_code == 0, update.output
+    assert "-" + RISKS_LINE in update.output.splitlines()
+    assert "+" + RISKS_LINE + " Tell us if you are unsure." in update.output.splitlines()
