@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from build_leaflets.config import Printer
 from build_leaflets.impose import Booklet
+from build_leaflets.messages import language_name
 from build_leaflets.model import Leaflet
 
 _MM = 72 / 25.4
@@ -33,6 +34,7 @@ class Ticket:
     reference: str
     version: int
     title: str
+    language: str  # e.g. en-GB, or cy for the Welsh translation: never mix up the stacks
     profile: str
     trim_size: str
     trim_mm: tuple[float, float]
@@ -55,6 +57,7 @@ class Ticket:
         lines = [
             f"JOB TICKET: {self.reference} version {self.version}",
             f"Title:             {self.title}",
+            f"Language:          {self.language} ({language_name(self.language, 'en')})",
             f"Printer profile:   {self.profile}",
             f"Trim size:         {self.trim_size} ({width:g} x {height:g} mm)",
             f"Pages:             {self.pages}",
@@ -97,6 +100,7 @@ def ticket_for(
         reference=leaflet.reference,
         version=leaflet.version,
         title=leaflet.title,
+        language=leaflet.language,
         profile=profile_name,
         trim_size=printer.trim,
         trim_mm=(round(float(trim.width) / _MM, 1), round(float(trim.height) / _MM, 1)),

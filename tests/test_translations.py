@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -167,6 +168,16 @@ def test_files_and_register_rows_per_language(runner, make_project) -> None:
     assert again.exit_code == 0, again.output
     assert "restored" in again.output
     assert pdf.read_bytes() == before
+    # The print shop gets each language as its own pack, and the ticket says which.
+    packed = runner.invoke(cli, ["print-pack", "PSY-0104", "PSY-0104.cy"])
+    assert packed.exit_code == 0, packed.output
+    with zipfile.ZipFile(out / "print" / "PSY-0104-v1-cy-print-pack.zip") as archive:
+        assert "PSY-0104-v1-cy-print.pdf" in archive.namelist()
+        ticket = json.loads(archive.read("ticket.json"))
+        assert ticket["language"] == "cy"
+        assert "Language:          cy (Welsh)" in archive.read("ticket.txt").decode()
+    with zipfile.ZipFile(out / "print" / "PSY-0104-v1-print-pack.zip") as archive:
+        assert json.loads(archive.read("ticket.json"))["language"] == "en-GB"
 
 
 def test_an_old_register_is_read_as_the_source_language_and_rewritten(runner, make_project) -> None:
