@@ -140,6 +140,11 @@ def test_files_and_register_rows_per_language(runner, make_project) -> None:
     assert (out / "pdf" / "PSY-0104" / "PSY-0104-v1-cy-large-print.pdf").is_file()
     assert (out / "print" / "PSY-0104-v1-cy-print.pdf").is_file()
     assert (out / "PSY-0104.cy.html").is_file()
+    # The English page links to its published translation, and back.
+    assert 'href="PSY-0104.cy.html" lang="cy" hreflang="cy">Cymraeg</a>' in (
+        out / "PSY-0104.html"
+    ).read_text(encoding="utf-8")
+    assert 'href="PSY-0104.html" lang="en-GB"' in (out / "PSY-0104.cy.html").read_text("utf-8")
     register = read_register(root / "leaflets" / "register.csv", "register.csv")
     welsh = [row for row in register.rows if row.language == "cy"]
     assert {row.variant for row in welsh} == {"archival", "print", "large-print"}
