@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from build_leaflets import build
-from build_leaflets import serve as serve_module
+from build_leaflets.serve import server as serve_module
 from build_leaflets.config import load_project
 from build_leaflets.serve import RELOAD_PATH, serve
 from tests.conftest import SAMPLES, tree

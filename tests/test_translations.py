@@ -320,7 +320,7 @@ def test_stale_parts_go_to_the_agency_for_review_and_come_back_current(
 
 def test_the_preview_finds_the_draft_of_a_translated_page() -> None:
     """The catalogue links a published page or PDF; the preview serves its draft instead."""
-    from build_leaflets.serve import _draft_twin  # noqa: PLC0415  (one private helper)
+    from build_leaflets.serve.pages import draft_twin as _draft_twin  # noqa: PLC0415
 
     assert _draft_twin("PSY-0101.cy.html") == "drafts/PSY-0101.cy.html"
     assert _draft_twin("PSY-0101.zh-Hans.html") == "drafts/PSY-0101.zh-Hans.html"
