@@ -323,15 +323,17 @@ Loaded = Source | PendingTranslation
 
 
 def load_file(
-    project: Project, path: Path, memo: Memo | None = None
+    project: Project, path: Path, memo: Memo | None = None, given: bytes | None = None
 ) -> tuple[Loaded | None, list[Problem]]:
     """One file: its `Source` (or, for a translation, its `PendingTranslation`) when it is
-    valid, and every problem found in it."""
+    valid, and every problem found in it. `given` bytes are checked as if they were the
+    file's (the editor checks a leaflet before it is saved)."""
     display = project.relative(path)
     is_translation = translation.is_translation_file(path)
-    data = screen.read_file(path, project.root)
-    if isinstance(data, screen.Refusal):
-        return None, [_refused(display, data)]
+    read = screen.read_file(path, project.root) if given is None else screen.check_size(given)
+    if isinstance(read, screen.Refusal):
+        return None, [_refused(display, read)]
+    data = read
     known = memo.recall(data) if memo is not None and not is_translation else None
     if known is not None:
         return Source(path, display, data, *known), []

@@ -62,6 +62,11 @@ def read_file(path: Path, root: Path) -> bytes | Refusal:
     return data
 
 
+def check_size(data: bytes) -> bytes | Refusal:
+    """Bytes that did not come from a file (a form's text) held to a file's limit."""
+    return _too_big(len(data)) if len(data) > MAX_FILE_BYTES else data
+
+
 def _too_big(size: int) -> Refusal:
     return Refusal(
         0,
