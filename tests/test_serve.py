@@ -366,14 +366,18 @@ def test_the_local_names_are_answered(start_preview):
         assert preview.raw(RELOAD_PATH, hosts=(host,))[0] == 200, host
 
 
-def test_methods_other_than_get_and_head_are_refused(start_preview):
+def test_methods_other_than_get_head_and_post_are_refused(start_preview):
     preview = start_preview(PSY_0101)
     host = f"localhost:{preview.port}"
-    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO"):
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO"):
         status, headers, text = preview.raw("/drafts/PSY-0101.html", hosts=(host,), method=method)
         assert status == 405, method
-        assert headers["Allow"] == "GET, HEAD"
+        assert headers["Allow"] == "GET, HEAD, POST"
         assert SENTENCE not in text
+    # POST goes only to the editor's forms; a page is not a form.
+    status, _, text = preview.raw("/drafts/PSY-0101.html", hosts=(host,), method="POST")
+    assert status == 404
+    assert SENTENCE not in text
 
 
 def test_an_idle_connection_is_dropped_and_others_are_answered_meanwhile(

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError
+from build_leaflets.serve.editing import Editor
 from build_leaflets.serve.pages import RELOAD_PATH
 from build_leaflets.serve.rebuild import State, build_once, watch
 from build_leaflets.serve.server import address, listen
@@ -55,7 +56,7 @@ def serve(
         raise LeafletError(f"{project.relative(project.leaflets)}: no such folder to preview")
     folder.mkdir(parents=True, exist_ok=True)
     state = State()
-    server = listen(host, port, folder, state)
+    server = listen(host, port, folder, state, Editor(project))
     serving = threading.Thread(target=server.serve_forever, name="preview-http", daemon=True)
     try:
         build_once(project, folder, (), state, echo)

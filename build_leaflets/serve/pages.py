@@ -73,15 +73,35 @@ def draft_twin(relative: str) -> str | None:
     return None
 
 
-def inject(page: bytes, builds: int, error: str | None) -> bytes:
-    """The page as served: the error banner (if any) first in <body>, the reload script last."""
+def inject(page: bytes, builds: int, error: str | None, link: str = "") -> bytes:
+    """The page as served: the error banner (if any) and the editor's link first in <body>,
+    the reload script last."""
     script = (_RELOAD_SCRIPT % (builds, RELOAD_PATH)).encode()
     end = _BODY_END.search(page)
     at_end = end.start() if end else len(page)
     page = page[:at_end] + script + page[at_end:]
-    if error is None:
+    top = link
+    if error is not None:
+        top = _BANNER % html.escape(error) + top
+    if not top:
         return page
-    banner = (_BANNER % html.escape(error)).encode()
     start = _BODY_TAG.search(page)
     at_start = start.end() if start else 0
-    return page[:at_start] + b"\n" + banner + page[at_start:]
+    return page[:at_start] + b"\n" + top.encode() + page[at_start:]
+
+
+_SOURCE_PAGE = re.compile(r"drafts/([A-Za-z0-9-]+)\.html")
+_EDIT_LINK = """<p id="build-leaflets-edit" style="margin:0;padding:.5em 1.5em;background:#e8edee;\
+font:16px/1.4 system-ui,sans-serif"><a href="%s">%s</a></p>
+"""
+
+
+def edit_link(relative: str) -> str:
+    """The preview's link to the editor for a page: "Edit this leaflet" on a leaflet's page,
+    "New leaflet" on the catalogue."""
+    page = _SOURCE_PAGE.fullmatch(relative)
+    if page:
+        return _EDIT_LINK % (f"/edit/{page[1]}", "Edit this leaflet")
+    if relative in ("", "index.html"):
+        return _EDIT_LINK % ("/new", "New leaflet")
+    return ""

@@ -11,14 +11,32 @@ import socket
 import socketserver
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from build_leaflets import __version__
 from build_leaflets.errors import LeafletError
-from build_leaflets.serve.pages import NOT_FOUND, RELOAD_PATH, draft_twin, find_file, inject
+from build_leaflets.serve.editing import (
+    EDIT_PREFIX,
+    MAX_FORM_BYTES,
+    NEW_PATH,
+    STATIC_PREFIX,
+    Answer,
+    Editor,
+    Forbidden,
+    post_route,
+)
+from build_leaflets.serve.pages import (
+    NOT_FOUND,
+    RELOAD_PATH,
+    draft_twin,
+    edit_link,
+    find_file,
+    inject,
+)
 from build_leaflets.serve.rebuild import State
 
 # Seconds a connection may wait for its client before it is dropped. Each connection has a
@@ -27,8 +45,20 @@ from build_leaflets.serve.rebuild import State
 IDLE_TIMEOUT = 30.0
 # The names under which this computer reaches the preview; any other `Host` is refused.
 _LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
-_ANSWERED_METHODS = ("GET", "HEAD")
+_ANSWERED_METHODS = ("GET", "HEAD", "POST")
 _ANY_ADDRESS = ("", "0.0.0.0", "::")
+# The editor's pages take scripts and styles only from the preview itself, and are never shown
+# inside another site's frame (a click there could be someone else's).
+_EDITOR_HEADERS = (
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; font-src data:; script-src 'self'; "
+        "style-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),  # not no-referrer: that makes a POST's Origin "null"
+)
 
 _MISDIRECTED = """This preview only answers requests from this computer, to {url}.
 Open {url} in a browser on the computer that runs `build-leaflets serve`.
@@ -57,9 +87,9 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def listen(host: str, port: int, folder: Path, state: State) -> Server:
+def listen(host: str, port: int, folder: Path, state: State, editor: Editor) -> Server:
     """Bind before building, so a port that is taken is said at once, as a user's error."""
-    handler = functools.partial(_Handler, root=folder.resolve(), state=state)
+    handler = functools.partial(_Handler, root=folder.resolve(), state=state, editor=editor)
     try:
         return Server((host, port), handler)
     except OSError as error:
@@ -111,9 +141,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     server_version = f"build-leaflets/{__version__}"
 
-    def __init__(self, *args: Any, root: Path, state: State) -> None:
+    def __init__(self, *args: Any, root: Path, state: State, editor: Editor) -> None:
         self.root = root
         self.state = state
+        self.editor = editor
         # StreamRequestHandler.setup applies this to the socket: each read or write that waits
         # longer ends the connection (quietly, see handle_one_request and Server.handle_error).
         self.timeout = IDLE_TIMEOUT  # type: ignore[misc]
@@ -136,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(421, "text/plain; charset=utf-8", text, body=not head)
             return False
         if self.command not in _ANSWERED_METHODS:
-            text = b"The preview only shows pages: it answers GET and HEAD.\n"
+            text = b"The preview answers GET and HEAD, and POST from its own forms.\n"
             self.close_connection = True
             self._send(405, "text/plain; charset=utf-8", text, body=True, allow=True)
             return False
@@ -151,9 +182,84 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal is for builds and their errors."""
 
+    def do_POST(self) -> None:
+        """A form of the editor: refused (403) without this session's CSRF token and the
+        preview's own `Origin`, before anything else is read or done."""
+        url = urlsplit(self.path)
+        route = post_route(url.path)
+        if route is None:
+            self._send(404, "text/html; charset=utf-8", NOT_FOUND, True)
+            return
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+            self.close_connection = True
+            text = b"A form of the preview is at most 2 MB; this one is larger, or unsized.\n"
+            self._send(413, "text/plain; charset=utf-8", text, True)
+            return
+        raw = self.rfile.read(int(length))
+        kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        if kind != "application/x-www-form-urlencoded":
+            pairs = []
+        session, _new = self.editor.session(self.headers.get("Cookie"))
+        token = self.headers.get("X-CSRF-Token") or dict(pairs).get("csrf_token")
+        origins = {f"http://{host}" for host in cast(Server, self.server).hosts}
+        try:
+            self.editor.check_post(session, token, self.headers.get("Origin"), origins)
+        except Forbidden as refused:
+            self._send(403, "text/plain; charset=utf-8", f"{refused}\n".encode(), True)
+            return
+        what, reference = route
+        try:
+            if what == "check":
+                answer = self.editor.post_check(reference, pairs, session)
+            elif reference is None:
+                answer = self.editor.post_new(pairs, session)
+            else:
+                answer = self.editor.post_edit(reference, pairs, session)
+        except (OSError, LeafletError) as error:  # the file could not be read or written
+            message = f"The leaflet could not be saved: {error}\n".encode()
+            self._send(500, "text/plain; charset=utf-8", message, True)
+            return
+        self._send_answer(answer, True)
+
+    def _editor_page(self, url_path: str, query: str) -> Answer | None:
+        """A GET of the editor: a leaflet's form, the new-leaflet form, or their script."""
+        if url_path.startswith(STATIC_PREFIX):
+            return self.editor.static(url_path[len(STATIC_PREFIX) :])
+        session, new = self.editor.session(self.headers.get("Cookie"))
+        answer: Answer | None = None
+        if url_path == NEW_PATH:
+            answer = self.editor.new_page(session)
+        elif url_path.startswith(EDIT_PREFIX):
+            reference = unquote(url_path[len(EDIT_PREFIX) :])
+            answer = self.editor.edit_page(reference, session, saved="saved=1" in query)
+        if answer is not None and new:
+            answer = replace(answer, headers=(*answer.headers, self.editor.cookie_header(session)))
+        return answer
+
+    def _send_answer(self, answer: Answer, body: bool) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.kind)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (*answer.headers, *_EDITOR_HEADERS):
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(answer.body)
+
     def _answer(self, *, body: bool) -> None:
-        url_path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        url_path = url.path
         builds, error = self.state.snapshot()
+        if url_path == "/favicon.ico":  # browsers ask for it; the preview has none
+            self._send(204, "image/x-icon", b"", body)
+            return
+        editor = self._editor_page(url_path, url.query)
+        if editor is not None:
+            self._send_answer(editor, body)
+            return
         if url_path == RELOAD_PATH:
             self._send(200, "text/plain; charset=utf-8", str(builds).encode(), body)
             return
@@ -174,7 +280,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, "text/html; charset=utf-8", inject(NOT_FOUND, builds, error), body)
             return
         if kind == "text/html":
-            data, kind = inject(data, builds, error), "text/html; charset=utf-8"
+            data = inject(data, builds, error, edit_link(relative))
+            kind = "text/html; charset=utf-8"
         self._send(200, kind, data, body)
 
     def _send(
