@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from build_leaflets import build
-from build_leaflets.serve import server as serve_module
 from build_leaflets.config import load_project
 from build_leaflets.serve import RELOAD_PATH, serve
+from build_leaflets.serve import server as serve_module
 from tests.conftest import SAMPLES, tree
 
 STARTUP = 90.0  # seconds for the first build (WeasyPrint's import and every draft PDF)
