@@ -270,3 +270,51 @@ def test_the_live_forms_have_no_accessibility_violations(browser, start_preview)
             assert not violations, _serious(path, [v | {"impact": "serious"} for v in violations])
         finally:
             page.context.close()
+
+
+def test_an_impossible_calendar_date_typed_without_a_date_picker_is_refused(browser, start_preview):
+    """A browser without a date picker sends what was typed: 30 February is refused with
+    check's own words, beside the field, and nothing is written."""
+    preview = start_preview(SOURCE)
+    path = preview.root / "leaflets" / "psy-0104.yaml"
+    before = path.read_bytes()
+    page = _open_form(browser, preview, "/edit/PSY-0104")
+    try:
+        field = page.locator('input[name="last_updated"]')
+        field.evaluate("input => { input.type = 'text'; }")  # as a browser without a picker
+        field.fill("2026-02-30")
+        page.get_by_role("button", name="Save", exact=True).click()
+        message = "is not a real date (found '2026-02-30'); check the day and month"
+        summary = page.get_by_role("alert").filter(has_text="There is a problem")
+        expect(summary).to_contain_text(message, timeout=WAIT_MS)
+        field = page.locator('input[name="last_updated"]')
+        described = (field.get_attribute("aria-describedby") or "").split()
+        assert message in " ".join(page.locator(f"#{name}").inner_text() for name in described)
+    finally:
+        page.context.close()
+    assert path.read_bytes() == before
+
+
+def test_the_form_is_saved_by_keyboard_alone(browser, start_preview):
+    preview = start_preview(SOURCE)
+    page = _open_form(browser, preview, "/edit/PSY-0104")
+    try:
+        title = page.locator('input[name="title"]')
+        title.focus()
+        page.keyboard.press("End")
+        page.keyboard.type(" and you")
+        for _ in range(400):  # Tab on until the visible Save button has the focus
+            page.keyboard.press("Tab")
+            if page.evaluate(
+                "() => document.activeElement.textContent.trim() === 'Save' && "
+                "document.activeElement.getAttribute('aria-hidden') !== 'true'"
+            ):
+                break
+        else:
+            pytest.fail("Save cannot be reached with Tab")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Saved.")).to_be_visible(timeout=WAIT_MS)
+    finally:
+        page.context.close()
+    saved = yaml.safe_load((preview.root / "leaflets" / "psy-0104.yaml").read_text("utf-8"))
+    assert saved["title"] == "Your relationship with your therapist and you"
