@@ -243,6 +243,17 @@ def governance_problems(leaflet: Leaflet) -> list[tuple[str, str]]:
                         "or set status: draft",
                     )
                 )
+    versions = [change.version for change in leaflet.changes]
+    if leaflet.version > 1 and leaflet.version not in versions and leaflet.translation is None:
+        problems.append(
+            (
+                "version",
+                f"is {leaflet.version}, but changes has no entry for version {leaflet.version}: "
+                f"add one at the top of changes (version: {leaflet.version}, date: "
+                f"{leaflet.last_updated.isoformat()}, summary: what changed), for the version "
+                "history printed on the leaflet",
+            )
+        )
     for index, change in enumerate(leaflet.changes):
         if change.version > leaflet.version:
             problems.append(

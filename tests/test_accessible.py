@@ -70,7 +70,7 @@ def test_archival_pdfs_are_tagged_for_screen_readers(built: Path) -> None:
 
 
 def test_figures_carry_alt_text(built: Path) -> None:
-    reader = PdfReader(built / "pdf" / "PSY-0102" / "PSY-0102-v1.pdf")
+    reader = PdfReader(built / "pdf" / "PSY-0102" / "PSY-0102-v2.pdf")
     figures = [element for element in structure(reader) if element.get("/S") == "/Figure"]
     assert figures
     assert all(str(f.get("/Alt", "")).strip() for f in figures)

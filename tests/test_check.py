@@ -246,3 +246,19 @@ def test_tabs_are_explained(runner, make_project) -> None:
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith("leaflets/tabs.yaml:2:1: YAML syntax error: ")
     assert result.output.splitlines()[0].endswith("; indent with spaces, not tabs")
+
+
+def test_a_raised_version_needs_its_changes_entry(runner, make_project) -> None:
+    text = (ROOT / "leaflets" / "psy-0103.yaml").read_text(encoding="utf-8")
+    raised = text.replace("version: 1\n", "version: 2\n", 1)
+    make_project(("psy-0103.yaml", raised))
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert (
+        "leaflets/psy-0103.yaml:3:10: version: is 2, but changes has no entry for version 2: "
+        "add one at the top of changes (version: 2, date: 2026-10-01, summary: what changed), "
+        "for the version history printed on the leaflet"
+    ) in result.output
+    entry = "changes:\n  - version: 2\n    date: 2026-10-01\n    summary: Clearer.\n"
+    (Path("leaflets") / "psy-0103.yaml").write_text(raised.replace("changes:\n", entry, 1))
+    assert runner.invoke(cli, ["check"]).exit_code == 0

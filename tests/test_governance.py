@@ -41,12 +41,16 @@ def test_register_rows_match_the_published_pdfs(samples_project: Path) -> None:
     rows = _rows(samples_project)
     published = [("PSY-0101", "1"), ("PSY-0102", "1"), ("PSY-0103", "1"), ("PSY-0104", "1")]
     published.insert(4, ("PSY-0101", "2"))  # PSY-0101 v2 added a picture and a diagram
+    published.insert(5, ("PSY-0102", "2"))  # PSY-0102 v2: a new list item, other numbers
     assert [(r["reference"], r["version"], r["variant"]) for r in rows] == [
         (ref, version, variant)
         for ref, version in published
         for variant in ("archival", "print", "large-print")
     ]
-    current = {(r["reference"], r["version"]) for r in rows} - {("PSY-0101", "1")}
+    current = {(r["reference"], r["version"]) for r in rows} - {
+        ("PSY-0101", "1"),
+        ("PSY-0102", "1"),
+    }
     for row in [r for r in rows if (r["reference"], r["version"]) in current]:
         pdf = samples_project / "output" / row["file"]
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == row["pdf_sha256"]
@@ -100,32 +104,39 @@ def test_edit_without_new_version_is_refused_and_nothing_changes(runner, make_pr
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "leaflets/psy-0102.yaml:3:10: version: 1 was already published on "
+        "leaflets/psy-0102.yaml:3:10: version: 2 was already published on "
         f"{_rows(root)[0]['published']} from different text, and a published version never "
-        "changes: raise version to 2 and last_updated to today's date (or undo the edit)",
+        "changes: raise version to 3 and last_updated to today's date (or undo the edit)",
         "Nothing was written.",
     ]
     assert tree(root / "output") == before
     assert (root / "leaflets" / "register.csv").read_bytes() == register_before
 
 
+def _raise(text: str, version: int, day: str) -> str:
+    """A leaflet's text raised to `version`, with its entry in the version history."""
+    text = re.sub(r"^version: \d+$", f"version: {version}", text, count=1, flags=re.M)
+    entry = f"changes:\n  - version: {version}\n    date: {day}\n    summary: Reworded.\n"
+    return text.replace("changes:\n", entry, 1)
+
+
 def test_new_version_is_published_beside_the_old(runner, make_project) -> None:
     root = make_project(*SAMPLES)
     assert runner.invoke(cli, ["build"]).exit_code == 0
-    old = (root / "output/pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes()
-    source = root / "leaflets" / "psy-0102.yaml"
+    old = (root / "output/pdf/PSY-0103/PSY-0103-v1.pdf").read_bytes()
+    source = root / "leaflets" / "psy-0103.yaml"
     text = source.read_text().replace("talking therapy", "talking treatment", 1)
-    text = text.replace("version: 1\n", "version: 2\n", 1)
+    text = _raise(text, 2, "2026-11-20")
     text = text.replace("last_updated: 2026-10-01", "last_updated: 2026-11-20")
     source.write_text(text)
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 0, result.output
-    assert "PSY-0102 v2: published output/pdf/PSY-0102/PSY-0102-v2.pdf" in result.output
-    assert (root / "output/pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes() == old
-    rows = [(r["version"], r["variant"]) for r in _rows(root) if r["reference"] == "PSY-0102"]
+    assert "PSY-0103 v2: published output/pdf/PSY-0103/PSY-0103-v2.pdf" in result.output
+    assert (root / "output/pdf/PSY-0103/PSY-0103-v1.pdf").read_bytes() == old
+    rows = [(r["version"], r["variant"]) for r in _rows(root) if r["reference"] == "PSY-0103"]
     variants = ["archival", "print", "large-print"]
     assert rows == [(version, v) for version in ("1", "2") for v in variants]
-    v2 = PdfReader(root / "output/pdf/PSY-0102/PSY-0102-v2.pdf")
+    v2 = PdfReader(root / "output/pdf/PSY-0103/PSY-0103-v2.pdf")
     assert v2.metadata["/LeafletVersion"] == "2"
     assert "Date last updated: 20 November 2026" in v2.pages[0].extract_text()
 
@@ -133,14 +144,15 @@ def test_new_version_is_published_beside_the_old(runner, make_project) -> None:
 def test_lower_version_than_published_is_refused(runner, make_project) -> None:
     root = make_project(*SAMPLES)
     assert runner.invoke(cli, ["build"]).exit_code == 0
-    source = root / "leaflets" / "psy-0102.yaml"
-    source.write_text(source.read_text().replace("version: 1\n", "version: 3\n", 1))
+    source = root / "leaflets" / "psy-0103.yaml"
+    source.write_text(_raise(source.read_text(), 3, "2026-10-01"))
     assert runner.invoke(cli, ["build"]).exit_code == 0
-    source.write_text(source.read_text().replace("version: 3\n", "version: 2\n", 1))
+    lowered = source.read_text().replace("version: 3\n", "version: 2\n", 1)
+    source.write_text(lowered.replace("  - version: 3\n", "  - version: 2\n", 1))
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
     assert (
-        "leaflets/psy-0102.yaml:3:10: version: is 2, but version 3 is already published; "
+        "leaflets/psy-0103.yaml:3:10: version: is 2, but version 3 is already published; "
         "a new version must be 4"
     ) in result.output
 
@@ -167,7 +179,7 @@ def test_drafts_are_never_registered(runner, make_project) -> None:
     assert "PSY-0101 v2: draft output/drafts/PSY-0101-v2-draft.pdf" in result.output
     assert not (root / "leaflets" / "register.csv").exists()
     assert not (root / "output" / "pdf").exists()
-    reader = PdfReader(root / "output/drafts/PSY-0102-v1-draft.pdf")
+    reader = PdfReader(root / "output/drafts/PSY-0102-v2-draft.pdf")
     assert all("DRAFT" in page.extract_text() for page in reader.pages)
 
 
@@ -202,18 +214,23 @@ def test_audit_states_and_formats(runner, samples_project: Path, monkeypatch) ->
     monkeypatch.chdir(samples_project)
     expired = runner.invoke(cli, ["audit", "--as-of", "2029-10-02"])
     assert expired.exit_code == 1
-    assert re.search(r"PSY-0102 +en-GB +1 +2026-10-01 +2029-10-01 +-1 +expired", expired.output)
+    assert re.search(r"PSY-0103 +en-GB +1 +2026-10-01 +2029-10-01 +-1 +expired", expired.output)
+    assert re.search(
+        r"PSY-0102 +en-GB +2 +2026-12-01 +2029-12-01 +60 +due for review", expired.output
+    )
     assert re.search(
         r"PSY-0101 +en-GB +2 +2026-11-23 +2029-11-23 +52 +due for review", expired.output
     )
-    assert "Expired on 2029-10-02: PSY-0102, PSY-0103, PSY-0104." in expired.output
+    assert "Expired on 2029-10-02: PSY-0103, PSY-0104." in expired.output
     due = runner.invoke(cli, ["audit", "--as-of", "2029-09-01", "--format", "json"])
     assert due.exit_code == 0
     everything = json.loads(due.output)["leaflets"]
     leaflets = [e for e in everything if e["language"] == "en-GB"]
-    assert {e["state"] for e in leaflets} == {"due for review"}
+    states = {e["reference"]: (e["state"], e["days_left"]) for e in leaflets}
+    assert states["PSY-0102"] == ("current", 91)  # version 2: archived 2029-12-01
+    assert {e["state"] for e in leaflets if e["reference"] != "PSY-0102"} == {"due for review"}
     assert {e["state"] for e in everything if e["language"] != "en-GB"} == {"draft"}
-    assert {e["days_left"] for e in leaflets} == {30, 83}  # PSY-0101 v2 is newer
+    assert {e["days_left"] for e in leaflets} == {30, 83, 91}  # PSY-0101 and PSY-0102 v2
     as_csv = runner.invoke(cli, ["audit", "--as-of", "2029-09-01", "--format", "csv"])
     rows = list(csv.DictReader(as_csv.output.splitlines()))
     assert [r["reference"] for r in rows] == [e["reference"] for e in everything]
@@ -291,10 +308,10 @@ def test_verify_names_an_unregistered_pdf(runner, samples_project, tmp_path, mon
 def test_verify_reports_unreadable_files(runner, samples_project, tmp_path, monkeypatch, garbage):
     root = _copy_built(samples_project, tmp_path)
     monkeypatch.chdir(root)
-    (root / "output/pdf/PSY-0102/PSY-0102-v1.pdf").write_bytes(garbage)
+    (root / "output/pdf/PSY-0102/PSY-0102-v2.pdf").write_bytes(garbage)
     result = runner.invoke(cli, ["verify"])
     assert result.exit_code == 1
-    assert "output/pdf/PSY-0102/PSY-0102-v1.pdf: cannot be read as a PDF" in result.output
+    assert "output/pdf/PSY-0102/PSY-0102-v2.pdf: cannot be read as a PDF" in result.output
     assert "Traceback" not in result.output
 
 
@@ -305,7 +322,7 @@ def test_build_warns_about_expired_and_due_leaflets(runner, make_project) -> Non
     expired = expired.replace("last_updated: 2026-11-23", f"last_updated: {old}")
     expired = expired.replace("approved_on: 2026-11-20", f"approved_on: {old}")
     due = (ROOT / "leaflets" / "psy-0102.yaml").read_text()
-    due = due.replace("last_updated: 2026-10-01", f"last_updated: {today}\narchive_date: {soon}")
+    due = due.replace("last_updated: 2026-12-01", f"last_updated: {today}\narchive_date: {soon}")
     due = due.replace("approved_on: 2026-09-24", f"approved_on: {today}")
     make_project(("psy-0101.yaml", expired), ("psy-0102.yaml", due))
     result = runner.invoke(cli, ["build"])

@@ -108,7 +108,7 @@ def test_every_font_is_embedded(built: Path) -> None:
 def test_sections_appear_in_reading_order(built: Path) -> None:
     data, _ = _source("PSY-0102")
     text = " ".join(
-        page.extract_text() for page in PdfReader(built / "pdf/PSY-0102/PSY-0102-v1.pdf").pages
+        page.extract_text() for page in PdfReader(built / "pdf/PSY-0102/PSY-0102-v2.pdf").pages
     )
     text = " ".join(text.split())
     headings = [
@@ -143,8 +143,8 @@ def test_rendering_logs_no_weasyprint_warnings(make_project, caplog) -> None:
 def test_same_source_gives_the_same_bytes(built: Path, samples_project: Path, tmp_path) -> None:
     again = build(load_project(samples_project), ["PSY-0102"], out=tmp_path)
     assert again.ok
-    first = (built / "pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes()
-    assert (tmp_path / "pdf/PSY-0102/PSY-0102-v1.pdf").read_bytes() == first
+    first = (built / "pdf/PSY-0102/PSY-0102-v2.pdf").read_bytes()
+    assert (tmp_path / "pdf/PSY-0102/PSY-0102-v2.pdf").read_bytes() == first
 
 
 @pytest.mark.parametrize("reference", ["PSY-0101", "PSY-0104"])

@@ -117,13 +117,13 @@ def test_memo_of_checked_files_never_hides_a_mistake(runner, make_project) -> No
     memo = root / "output" / ".cache" / "checked.json"
     assert memo.is_file()
     source = root / "leaflets" / "psy-0102.yaml"
-    source.write_text(source.read_text().replace("version: 1\n", "version: one\n", 1))
+    source.write_text(source.read_text().replace("version: 2\n", "version: one\n", 1))
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
     assert "leaflets/psy-0102.yaml:3:10: version: must be a whole number" in result.output
     # a damaged memo is only a lost shortcut
     memo.write_text("{not json")
-    source.write_text(source.read_text().replace("version: one\n", "version: 1\n", 1))
+    source.write_text(source.read_text().replace("version: one\n", "version: 2\n", 1))
     again = runner.invoke(cli, ["build"])
     assert again.exit_code == 0, again.output
     assert "All 2 leaflet(s) are up to date." in again.output
@@ -134,7 +134,7 @@ def test_memo_keeps_places_for_later_messages(runner, make_project) -> None:
     assert runner.invoke(cli, ["build"]).exit_code == 0
     register = root / "leaflets" / "register.csv"
     text = register.read_text()
-    # Pretend version 1 was published from other text: the unchanged file now conflicts, and
+    # Pretend version 2 was published from other text: the unchanged file now conflicts, and
     # the message still points at its version line, taken from the memo.
     lines = text.splitlines()
     header, rows = lines[0], [line.split(",") for line in lines[1:]]
@@ -144,4 +144,4 @@ def test_memo_keeps_places_for_later_messages(runner, make_project) -> None:
     register.write_text("\n".join([header, *(",".join(row) for row in rows)]) + "\n")
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
-    assert result.output.startswith("leaflets/psy-0102.yaml:3:10: version: 1 was already published")
+    assert result.output.startswith("leaflets/psy-0102.yaml:3:10: version: 2 was already published")

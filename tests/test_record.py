@@ -95,7 +95,7 @@ def test_copies_of_every_kind_of_pdf_verify_anywhere(
     out = samples_project / "output"
     copies = []
     for name in ("pdf/PSY-0104/PSY-0104-v1.pdf", "pdf/PSY-0101/PSY-0101-v2-large-print.pdf",
-                 "print/PSY-0102-v1-print.pdf"):  # fmt: skip
+                 "print/PSY-0102-v2-print.pdf"):  # fmt: skip
         copy = tmp_path / f"copy-{len(copies)}.pdf"  # renamed, outside output/
         shutil.copy(out / name, copy)
         copies.append(str(copy))
@@ -135,7 +135,7 @@ def test_odd_and_crafted_files_get_a_clean_message(runner, samples_project, tmp_
     folder = tmp_path / "x.pdf"
     folder.mkdir()
     crafted = tmp_path / "crafted.pdf"
-    writer = PdfWriter(clone_from=samples_project / "output/pdf/PSY-0102/PSY-0102-v1.pdf")
+    writer = PdfWriter(clone_from=samples_project / "output/pdf/PSY-0102/PSY-0102-v2.pdf")
     writer.add_metadata({"/LeafletVersion": "²"})
     with crafted.open("wb") as file:
         writer.write(file)

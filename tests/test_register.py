@@ -191,7 +191,7 @@ def test_every_damaged_file_has_a_test() -> None:
 
 def test_sample_register_reads_cleanly() -> None:
     register = read_register(SAMPLE, SHOWN)
-    assert len(register.rows) == 15  # 4 leaflets x 3 kinds, and PSY-0101 v2
+    assert len(register.rows) == 18  # 4 leaflets x 3 kinds, and PSY-0101 v2 and PSY-0102 v2
     assert register.to_csv() == SAMPLE.read_bytes()
 
 
@@ -318,7 +318,12 @@ def test_by_pdf_sha256_and_rows_of() -> None:
     variants = register.rows_of("psy-0102", 1)
     assert [row.variant for row in variants] == [ARCHIVAL, PRINT, LARGE_PRINT]
     assert {row.reference for row in variants} == {"PSY-0102"}
-    assert register.rows_of("PSY-0102", 2) == []
+    assert [row.variant for row in register.rows_of("PSY-0102", 2)] == [
+        ARCHIVAL,
+        PRINT,
+        LARGE_PRINT,
+    ]
+    assert register.rows_of("PSY-0102", 3) == []
 
 
 def test_first_row_wins_for_a_repeated_pdf_sha256(tmp_path) -> None:
