@@ -16,6 +16,8 @@ from pathlib import Path
 from build_leaflets import (
     __version__,
     audit,
+    calendars,
+    dashboard,
     impose,
     lock,
     pack,
@@ -145,6 +147,7 @@ def build(
         result.pages = [
             _page(project, layout.register_json(), result.register.to_json()),
             _page(project, layout.index(), render.render_index(catalogue, project, today)),
+            *_governance(project, sources, result.register, layout, today),
         ]
         publish.publish_page(layout.memo(), memo.to_json())
     return result
@@ -262,6 +265,39 @@ def _catalogue(
             )
         )
     return entries
+
+
+def _governance(
+    project: Project,
+    sources: list[Source],
+    register: Register,
+    layout: publish.Layout,
+    today: dt.date,
+) -> list[Written]:
+    """The governance page and its CSV, and the owners' review calendars (a calendar no
+    longer made, for an owner with no leaflet left, is removed so its subscribers are not
+    left with stale events)."""
+    entries = audit.audit(sources, register, as_of=today, due_within=project.site.due_within_days)
+    missing = [
+        s.leaflet.name
+        for s in sources
+        if not s.leaflet.is_draft
+        and project.site.large_print
+        and not (layout.out / layout.file(s.leaflet, LARGE_PRINT)).is_file()
+    ]
+    found = dashboard.figures(entries, as_of=today, large_print_missing=missing)
+    made = calendars.calendars(entries, project, as_of=today)
+    pages = [
+        _page(
+            project, layout.out / dashboard.PAGE, dashboard.render_governance(found, project, today)
+        ),
+        _page(project, layout.out / dashboard.CSV_FILE, dashboard.figures_csv(found)),
+        *(_page(project, layout.out / name, data) for name, data in sorted(made.items())),
+    ]
+    for old in sorted((layout.out / "calendar").glob("*.ics")):
+        if f"calendar/{old.name}" not in made:
+            old.unlink()
+    return pages
 
 
 def _summary(item: publish.Plan, published: publish.Published) -> str:

@@ -101,7 +101,9 @@ def site(built: Path) -> Iterator[str]:
 
 def _leaflet_pages(built: Path) -> list[Path]:
     """The published leaflet pages: <REF>.html directly in the output folder."""
-    pages = sorted(p for p in built.glob("*.html") if p.name != "index.html")
+    pages = sorted(
+        p for p in built.glob("*.html") if p.name not in ("index.html", "governance.html")
+    )
     assert pages, f"no leaflet pages in {built}"
     return pages
 

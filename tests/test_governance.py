@@ -358,3 +358,29 @@ def test_archival_pdfs_pass_pdfa3_and_pdfua1_validators(built: Path, tmp_path: P
     failed = subprocess.run([validate, "3b", str(plain)], capture_output=True, text=True)
     assert failed.returncode == 1
     assert "FAIL 6.6.2.1-1" in failed.stdout  # no XMP metadata
+
+
+def test_build_writes_the_governance_page_and_calendars(built: Path) -> None:
+    import icalendar  # noqa: PLC0415
+
+    page = (built / "governance.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "role=\"img\"" in page  # the chart, with its table beside it
+    assert (built / "governance.csv").read_bytes().startswith(b"\xef\xbb\xbfsection,month")
+    everyone = icalendar.Calendar.from_ical((built / "calendar" / "everyone.ics").read_bytes())
+    events = {str(e["SUMMARY"]): e for e in everyone.walk("VEVENT")}
+    ipt = next(e for s, e in events.items() if "PSY-0102" in s)
+    assert ipt["DTSTART"].dt == dt.date(2029, 12, 1)  # version 2's archive date
+    owners = sorted(p.name for p in (built / "calendar").glob("*.ics"))
+    assert "everyone.ics" in owners and len(owners) >= 2
+    catalogue = (built / "index.html").read_text(encoding="utf-8")
+    assert '<a href="governance.html">' in catalogue
+
+
+def test_a_calendar_of_an_owner_with_no_leaflet_left_is_removed(runner, make_project) -> None:
+    root = make_project(SAMPLES[2])
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    stale = root / "output" / "calendar" / "someone-who-left.ics"
+    stale.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    assert not stale.exists()
+    assert (root / "output" / "calendar" / "everyone.ics").is_file()

@@ -60,9 +60,9 @@ def test_footer_carries_the_governance_fields(built: Path) -> None:
     footer = page[page.index('<footer class="governance">') :]
     for expected in (
         "<dt>Leaflet reference</dt><dd>PSY-0102</dd>",
-        "<dt>Version</dt><dd>1</dd>",
-        '<dt>Date last updated</dt><dd><time datetime="2026-10-01">1 October 2026</time>',
-        '<dt>Archive date</dt><dd><time datetime="2029-10-01">1 October 2029</time>',
+        "<dt>Version</dt><dd>2</dd>",
+        '<dt>Date last updated</dt><dd><time datetime="2026-12-01">1 December 2026</time>',
+        '<dt>Archive date</dt><dd><time datetime="2029-12-01">1 December 2029</time>',
     ):
         assert expected in footer
 

@@ -113,14 +113,15 @@ def _closed_paths(page) -> int:
 
 
 def test_print_pdf_carries_qr_code_and_web_address(built: Path) -> None:
-    reader = PdfReader(built / "print" / "PSY-0102-v1-print.pdf")
-    text = "".join(reader.pages[-1].extract_text().split())
-    assert "https://leaflets.riverside.example/PSY-0102.html" in text
+    reader = PdfReader(built / "print" / "PSY-0102-v2-print.pdf")
+    texts = ["".join(page.extract_text().split()) for page in reader.pages]
+    address = "https://leaflets.riverside.example/PSY-0102.html"
+    (contact,) = [number for number, text in enumerate(texts) if address in text]
     # The QR code's dark modules are painted as a vector path of many closed runs, on the
     # page with the contact block only.
     counts = [_closed_paths(page) for page in reader.pages]
-    assert counts[-1] > 150
-    assert max(counts[:-1]) < 50
+    assert counts[contact] > 150
+    assert max(c for number, c in enumerate(counts) if number != contact) < 50
 
 
 @pytest.fixture(scope="module")
@@ -180,13 +181,13 @@ def test_print_pack_zip_booklet_and_ticket(runner, samples_project: Path, monkey
     monkeypatch.chdir(samples_project)
     result = runner.invoke(cli, ["print-pack", "PSY-0102"])
     assert result.exit_code == 0, result.output
-    zipped = samples_project / "output" / "print" / "PSY-0102-v1-print-pack.zip"
+    zipped = samples_project / "output" / "print" / "PSY-0102-v2-print-pack.zip"
     with zipfile.ZipFile(zipped) as archive:
         names = archive.namelist()
         files = {name: archive.read(name) for name in names}
     assert names == [
-        "PSY-0102-v1-print.pdf",
-        "PSY-0102-v1-booklet.pdf",
+        "PSY-0102-v2-print.pdf",
+        "PSY-0102-v2-booklet.pdf",
         "ticket.json",
         "ticket.txt",
         "SHA256SUMS",
@@ -195,25 +196,25 @@ def test_print_pack_zip_booklet_and_ticket(runner, samples_project: Path, monkey
         digest, name = line.split("  ")
         assert hashlib.sha256(files[name]).hexdigest() == digest
     assert (
-        files["PSY-0102-v1-print.pdf"]
-        == (samples_project / "output" / "print" / "PSY-0102-v1-print.pdf").read_bytes()
+        files["PSY-0102-v2-print.pdf"]
+        == (samples_project / "output" / "print" / "PSY-0102-v2-print.pdf").read_bytes()
     )
 
-    printed = PdfReader(io.BytesIO(files["PSY-0102-v1-print.pdf"]))
+    printed = PdfReader(io.BytesIO(files["PSY-0102-v2-print.pdf"]))
     ticket = json.loads(files["ticket.json"])
     pages = len(printed.pages)
     assert ticket["pages"] == pages
-    assert ticket["version"] == 1 and ticket["reference"] == "PSY-0102"
+    assert ticket["version"] == 2 and ticket["reference"] == "PSY-0102"
     assert ticket["trim_mm"] == [148.0, 210.0] and ticket["trim_size"] == "A5"
     assert ticket["sheets"] == math.ceil(pages / 4)
     assert ticket["bleed_mm"] == 3 and ticket["colour_standard"] == "PDF/X-4"
     assert ticket["output_condition"] == "Artifex CMYK SWOP Profile"
-    assert ticket["archive_date"] == "2029-10-01" and ticket["last_updated"] == "2026-10-01"
+    assert ticket["archive_date"] == "2029-12-01" and ticket["last_updated"] == "2026-12-01"
     text = files["ticket.txt"].decode()
     assert f"Pages:             {pages}" in text
     assert "Trim size:         A5 (148 x 210 mm)" in text
 
-    booklet = PdfReader(io.BytesIO(files["PSY-0102-v1-booklet.pdf"]))
+    booklet = PdfReader(io.BytesIO(files["PSY-0102-v2-booklet.pdf"]))
     assert len(booklet.pages) == 2 * math.ceil(pages / 4)
     for side in booklet.pages:
         assert float(side.mediabox.width) == pytest.approx(297 * MM, abs=0.05)  # A4 landscape

@@ -79,7 +79,7 @@ def test_layout_that_reaches_outside_fails_that_leaflet_only(runner, make_projec
     )
     assert not (root / "output" / "pdf" / "PSY-0101").exists()
     pdfs = sample_pdfs(root / "output")
-    assert [p.name for p in pdfs] == ["PSY-0102-v1.pdf"]
+    assert [p.name for p in pdfs] == ["PSY-0102-v2.pdf"]
     assert b"root:x:0:0" not in pdfs[0].read_bytes()
     assert list(PdfReader(pdfs[0]).attachments) == ["psy-0102.yaml"]
 

@@ -38,6 +38,8 @@ def _edit_source(root: Path, old: str, new: str, version: int = 2) -> None:
     assert old in text
     text = text.replace(old, new).replace("version: 1\n", f"version: {version}\n", 1)
     text = text.replace("last_updated: 2026-10-01", "last_updated: 2026-11-30", 1)
+    entry = f"  - version: {version}\n    date: 2026-11-30\n    summary: Reworded.\n"
+    text = text.replace("changes:\n", "changes:\n" + entry, 1)
     path.write_text(text, encoding="utf-8")
 
 

@@ -101,6 +101,7 @@ def assemble(
         draft.entries.append(Entry("contact", dict(details.fields), [comment]))
         report.placed.append(("contact", f"{', '.join(details.fields)} from {', '.join(origins)}"))
     _sections(draft, layout, report, save_picture)
+    _history(draft, report)
     for placed in extras:
         body = _body(placed.blocks, report, save_picture)
         if not body:
@@ -154,6 +155,24 @@ def _version(draft: Draft, found: governance.Governance, report: FileReport) -> 
         return
     draft.entries.append(Entry("version", 1, ["not in the document: version 1"]))
     report.governance.append(("version", "not in the document: 1"))
+
+
+def _history(draft: Draft, report: FileReport) -> None:
+    """A version above 1 needs its entry in the version history (check requires it): one is
+    started, for the writer to say what changed, since a document rarely says."""
+    values = {entry.key: entry.value for entry in draft.entries}
+    version, day = values.get("version"), values.get("last_updated")
+    if not isinstance(version, int) or version <= 1 or not isinstance(day, dt.date):
+        return
+    summary = f"Version {version}, imported; say what changed in it."
+    draft.entries.append(
+        Entry(
+            "changes",
+            [{"version": version, "date": day, "summary": summary}],
+            ["the version history: a version above 1 needs its entry; write what changed"],
+        )
+    )
+    report.notes.append(f"changes: started an entry for version {version}; say what changed")
 
 
 def _dates(draft: Draft, found: governance.Governance, report: FileReport, today: dt.date) -> None:
