@@ -19,14 +19,17 @@ from build_leaflets import (
     __version__,
     audit,
     build,
+    diff,
     importer,
+    lock,
     model,
+    review,
     serve,
     translating,
     translation,
 )
 from build_leaflets.config import Project, load_project
-from build_leaflets.errors import system_problem
+from build_leaflets.errors import LeafletError, system_problem
 from build_leaflets.files import write_atomic
 from build_leaflets.load import Source
 
@@ -210,6 +213,7 @@ def check_command(paths: tuple[Path, ...], strict: bool, jobs: int) -> None:
                 f"is below {minimum:g}: use shorter sentences and everyday words",
                 err=True,
             )
+    warnings += _warn_about_empty_versions(project, sources)
     if warnings and strict:
         raise click.exceptions.Exit(
             _fail(f"{warnings} warning(s), and --strict makes warnings fail.")
@@ -559,6 +563,58 @@ def translate_command(
     click.echo(f"{existing.display}: {changed}")
 
 
+@cli.command(name="diff")
+@click.argument("reference", metavar="REFERENCE")
+@click.option(
+    "--from",
+    "from_version",
+    type=click.IntRange(min=1),
+    help="The approved version to compare from (default: the last published before --to).",
+)
+@click.option(
+    "--to",
+    "to_version",
+    type=click.IntRange(min=1),
+    help="The version to compare to (default: the working file).",
+)
+@click.option("--minor", is_flag=True, help="Also show changes of spacing and punctuation only.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=_OUT_HELP)
+def diff_command(
+    reference: str,
+    from_version: int | None,
+    to_version: int | None,
+    minor: bool,
+    out: Path | None,
+) -> None:
+    """Show an approval group exactly what changed between two versions of a leaflet.
+
+    Compares the two versions field by field (title, each section, the governance fields),
+    list items first and then words within them, and writes an approval pack:
+    output/review/REFERENCE-vN-to-vM.html and a PDF of it, with insertions and deletions
+    shown as track changes, a summary of which sections changed, and every changed number
+    (doses, session counts, phone numbers, times) flagged to check clinically.
+
+    The old version's text comes from its archival PDF (which carries its YAML) or, failing
+    that, from git history, and is checked against the register.
+    """
+    project = _project()
+    register = build.register_of(project)
+    folder = out or project.output
+    found = review.versions(project, register, reference, from_version, to_version, folder)
+    comparison = diff.compare(found.old.data, found.new.data, minor=minor)
+    locks = [lock.output_lock(folder)]
+    with lock.hold(locks, on_wait=_say, shown=project.relative, doing="approval pack"):
+        html, pdf = review.write_pack(project, comparison, found, folder)
+    changed = [field.label for field in comparison.fields if field.state != "unchanged"]
+    click.echo(
+        f"{reference} version {found.old.version} to {found.new.version}: "
+        f"{len(changed)} part(s) changed" + (f" ({', '.join(changed)})" if changed else "")
+    )
+    for number in comparison.numbers:
+        click.echo(f"  check this number: {number.label}: {number.old!r} -> {number.new!r}")
+    click.echo(f"Wrote {project.relative(html)} and {project.relative(pdf)}")
+
+
 @cli.command(name="schema")
 def schema_command() -> None:
     """Print the JSON Schema of a leaflet file.
@@ -596,6 +652,43 @@ class _Progress:
             self.bar.__exit__(None, None, None)
         for failed in self.failures:
             click.echo(f"{failed.reference}: failed: {failed.message}", err=True)
+
+
+#: What may change between versions without the leaflet saying anything new.
+_BOOKKEEPING = frozenset(
+    {"version", "last_updated", "archive_date", "approved_on", "approved_by", "status", "changes"}
+)
+
+
+def _warn_about_empty_versions(project: Project, sources: list[Source]) -> int:
+    """Warn for each leaflet whose version was raised (and not yet published) when nothing
+    but its dates and approval changed since the version before: a new version should say
+    something new. Leaflets whose earlier text cannot be found are not judged."""
+    register = build.register_of(project)
+    warned = 0
+    for source in sources:
+        leaflet = source.leaflet
+        if leaflet.translation or leaflet.version <= 1:
+            continue
+        if register.find(leaflet.reference, leaflet.version, language=leaflet.language):
+            continue  # published already: the register judged it then
+        try:
+            found = review.versions(project, register, leaflet.reference, None, None, None)
+        except (LeafletError, OSError):
+            continue
+        changed = {f.key for f in diff.compare(found.old.data, found.new.data).fields
+                   if f.state != "unchanged"}  # fmt: skip
+        if changed and changed <= _BOOKKEEPING:
+            line, column = source.value_place("version")
+            click.echo(
+                f"{source.display}:{line}:{column}: version: warning: version "
+                f"{leaflet.version} changes nothing but dates and approval since version "
+                f"{found.old.version}; a new version is for new or changed text (undo the "
+                "raise, or make the change it was raised for)",
+                err=True,
+            )
+            warned += 1
+    return warned
 
 
 def _warn_about_review_dates(project: Project, sources: list[Source]) -> None:

@@ -364,7 +364,7 @@ def test_build_writes_the_governance_page_and_calendars(built: Path) -> None:
     import icalendar  # noqa: PLC0415
 
     page = (built / "governance.html").read_text(encoding="utf-8")
-    assert "<svg" in page and "role=\"img\"" in page  # the chart, with its table beside it
+    assert "<svg" in page and 'role="img"' in page  # the chart, with its table beside it
     assert (built / "governance.csv").read_bytes().startswith(b"\xef\xbb\xbfsection,month")
     everyone = icalendar.Calendar.from_ical((built / "calendar" / "everyone.ics").read_bytes())
     events = {str(e["SUMMARY"]): e for e in everyone.walk("VEVENT")}
@@ -384,3 +384,46 @@ def test_a_calendar_of_an_owner_with_no_leaflet_left_is_removed(runner, make_pro
     assert runner.invoke(cli, ["build"]).exit_code == 0
     assert not stale.exists()
     assert (root / "output" / "calendar" / "everyone.ics").is_file()
+
+
+def test_check_warns_when_a_raised_version_changes_only_dates(runner, make_project) -> None:
+    root = make_project(SAMPLES[2])  # PSY-0103
+    assert runner.invoke(cli, ["build"]).exit_code == 0  # version 1 published
+    source = root / "leaflets" / "psy-0103.yaml"
+    original = source.read_text()
+    source.write_text(_raise(original, 2, "2026-12-01").replace("2026-10-01", "2026-12-01"))
+    checked = runner.invoke(cli, ["check"])
+    assert checked.exit_code == 0
+    assert re.search(
+        r"leaflets/psy-0103\.yaml:3:10: version: warning: version 2 changes nothing but dates "
+        r"and approval since version 1",
+        checked.output,
+    ), checked.output
+    assert runner.invoke(cli, ["check", "--strict"]).exit_code == 1
+    # With a change to what patients read, the new version is fine.
+    edited = _raise(original, 2, "2026-12-01").replace("talking therapy", "talking treatment", 1)
+    source.write_text(edited)
+    assert "warning: version 2" not in runner.invoke(cli, ["check"]).output
+
+
+def test_diff_writes_the_approval_pack(runner, make_project) -> None:
+    root = make_project(SAMPLES[2])
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    source = root / "leaflets" / "psy-0103.yaml"
+    text = source.read_text()
+    assert "talking therapy" in text
+    source.write_text(
+        _raise(text, 2, "2026-12-01").replace("talking therapy", "talking treatment", 1)
+    )
+    result = runner.invoke(cli, ["diff", "PSY-0103"])
+    assert result.exit_code == 0, result.output
+    assert "PSY-0103 version 1 to 2:" in result.output
+    html = root / "output" / "review" / "PSY-0103-v1-to-v2.html"
+    pdf = root / "output" / "review" / "PSY-0103-v1-to-v2.pdf"
+    assert html.is_file() and pdf.is_file()
+    page = html.read_text(encoding="utf-8")
+    assert "<ins" in page and "treatment" in page and "<del" in page
+    assert PdfReader(pdf).metadata["/LeafletReference"] == "PSY-0103"
+    unknown = runner.invoke(cli, ["diff", "PSY-9999"])
+    assert unknown.exit_code == 1
+    assert "Traceback" not in unknown.output
