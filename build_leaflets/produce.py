@@ -123,7 +123,10 @@ def lay_out_print(
         fields=_fields(source),
         variant=printer.pdfx,
         font_css=render.font_css(),
-        resources=render.picture_resources(project, pictures),
+        resources={
+            **render.picture_resources(project, pictures),
+            **render.profile_resources(project, printer),
+        },
         prepress=Prepress(
             printer.bleed_mm, printer.marks, source.sha256[:32], printer.output_condition
         ),

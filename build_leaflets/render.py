@@ -361,14 +361,40 @@ def qr_svg(address: str, fill: str = "#000", label: str = "") -> str:
     )
 
 
-def _icc_url(project: Project, printer: Printer) -> str:
+#: How a print page names the press profile in `@color-profile device-cmyk`. The PDF stage is
+#: handed its bytes (`profile_resources`), read once per process: inlined as a data: URL, the
+#: profile (about 190 KB) made every print page a quarter of a megabyte of base64 for the HTML
+#: and CSS parsers to read character by character. WeasyPrint still makes a new colour profile
+#: from the bytes for each document, which byte-identical print files need.
+PROFILE_URL = "leaflet-profile:device-cmyk.icc"
+
+
+def _icc_path(project: Project, printer: Printer) -> Path:
     path = project.root / printer.icc_profile
     if not path.is_file():
         raise LeafletError(
             f"pyproject.toml: icc_profile: {printer.icc_profile} not found; install Debian's "
             "libgs-common (./run does) or give the print supplier's profile"
         )
-    return _data_url(path)
+    return path
+
+
+def _icc_url(project: Project, printer: Printer) -> str:
+    _icc_path(project, printer)  # a missing profile fails here, before any layout
+    return PROFILE_URL
+
+
+def profile_resources(project: Project, printer: Printer) -> dict[str, bytes]:
+    """The press profile by the URL a print page uses for it, for the PDF stage's fetcher."""
+    path = _icc_path(project, printer)
+    stat = path.stat()
+    return {PROFILE_URL: _file_bytes(path, stat.st_mtime_ns, stat.st_size)}
+
+
+@functools.lru_cache(maxsize=8)
+def _file_bytes(path: Path, _mtime: int, _size: int) -> bytes:
+    """A file's bytes, read once per process (and again when the file changes)."""
+    return path.read_bytes()
 
 
 def picture_resources(project: Project, pictures: Mapping[str, bytes]) -> dict[str, bytes]:
