@@ -67,6 +67,7 @@ def write_pdf(
     variant: str | None = ARCHIVAL_VARIANT,
     prepress: Prepress | None = None,
     font_css: str = "",
+    stylesheet: str = "",
     resources: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """Lay out `html` and return the PDF's bytes.
@@ -75,7 +76,9 @@ def write_pdf(
     read from, and `resources` maps URLs to bytes already read and checked (the leaflet's
     pictures). Anything else the page asks for is refused, and the leaflet `name` fails.
     The archival variant is PDF/A-3a and PDF/UA-1, with `sources` embedded as its Source
-    attachments. `font_css` holds @font-face rules, parsed once per process and reused.
+    attachments. `font_css` holds @font-face rules and `stylesheet` the layout's rules the page
+    leaves out (`render.layout_stylesheet`): both are parsed once per process and reused, as
+    user stylesheets.
     """
     missing = [] if html.isascii() else fonts.font_problems(html)
     if missing:  # a page in a script whose font is not installed (or not the recorded one)
@@ -98,13 +101,20 @@ def write_pdf(
         )
 
     fetcher = _guarded_fetcher_class()(allowed, resources or {})
+    base_url = base.resolve().as_uri() + "/"
+    stylesheets = [_font_stylesheet(font_css, tuple(allowed))] if font_css else []
+    if stylesheet:
+        if "@color-profile" in stylesheet:
+            raise LeafletError(
+                f"{name}: the layout's shared stylesheet may not declare a colour profile "
+                "(@color-profile): each document needs its own; declare it in the page"
+            )
+        stylesheets.append(_layout_stylesheet(stylesheet, base_url, tuple(allowed)))
     # fontTools stamps subset fonts with the clock unless told a date: use the leaflet's own,
     # so the same leaflet always gives the same bytes.
     with _collect_logs() as log, _source_date(fields.last_updated):
-        pdf = weasyprint.HTML(
-            string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
-        ).write_pdf(
-            stylesheets=[_font_stylesheet(font_css, tuple(allowed))] if font_css else None,
+        pdf = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+            stylesheets=stylesheets or None,
             font_config=_font_config(),
             finisher=functools.partial(
                 finish, fields=fields, prepress=prepress, accessible=variant == ARCHIVAL_VARIANT
@@ -179,6 +189,23 @@ def _font_stylesheet(css: str, allowed: tuple[Path, ...]) -> Any:
 
     fetcher = _guarded_fetcher_class()(allowed, {})
     return weasyprint.CSS(string=css, url_fetcher=fetcher, font_config=_font_config())
+
+
+@functools.lru_cache(maxsize=8)
+def _layout_stylesheet(css: str, base_url: str, allowed: tuple[Path, ...]) -> Any:
+    """The layout's stylesheet, parsed once for all documents (the CSS parser reads it
+    character by character, in every page that carried it).
+
+    Safe to share: a parsed stylesheet keeps selectors and declarations only. A colour
+    profile is the exception (WeasyPrint would share one object, whose bytes change once
+    written), so `@color-profile` stays in each page (`write_pdf` refuses it here).
+    """
+    weasyprint = load_weasyprint()
+
+    fetcher = _guarded_fetcher_class()(allowed, {})
+    return weasyprint.CSS(
+        string=css, base_url=base_url, url_fetcher=fetcher, font_config=_font_config()
+    )
 
 
 @contextmanager

@@ -123,6 +123,7 @@ def lay_out_print(
         fields=_fields(source),
         variant=printer.pdfx,
         font_css=render.font_css(),
+        stylesheet=render.layout_stylesheet(project),
         resources={
             **render.picture_resources(project, pictures),
             **render.profile_resources(project, printer),
@@ -162,6 +163,7 @@ def _lay_out_archival(
         fields=_fields(source, draft=job.draft),
         sources=embedded,
         font_css=render.font_css(),
+        stylesheet=render.layout_stylesheet(project),
         resources=render.picture_resources(project, pictures),
     )
 

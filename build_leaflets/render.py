@@ -195,7 +195,8 @@ def render_html(
             draft=leaflet.is_draft if draft is None else draft,
             page_size=printer.trim if printer else page_size or site.page_size,
             sections=sections,
-            stylesheet=Markup((layouts / STYLESHEET).read_text(encoding="utf-8")),
+            # For print, only the rules the page must keep (see `layout_stylesheet`).
+            stylesheet=Markup(_stylesheet_parts(layouts)[0 if inline else 1]),
             font_faces=Markup(
                 fonts.font_face_css(True, leaflet.model_dump_json(), leaflet.language)
             )
@@ -240,6 +241,38 @@ def font_css() -> str:
     """@font-face rules for the bundled font files, for the PDF stage to parse once per
     process instead of once per document (a fifth of the layout time)."""
     return fonts.font_face_css(inline=False)
+
+
+def layout_stylesheet(project: Project) -> str:
+    """leaflet.css for the PDF stage, which parses it once per process and hands it to
+    WeasyPrint as a user stylesheet, instead of parsing it again in every page.
+
+    A user stylesheet's rules are outranked by every rule of the page itself, whatever their
+    specificity; so leaflet.css's `@page :first` rules stay in the print page, where the
+    page's own `@page` margins (large print) do not override them, as they did not when the
+    whole of leaflet.css was in the page. Nothing else in the page sets what leaflet.css
+    sets with a higher specificity, so the PDFs keep their bytes.
+    """
+    return _stylesheet_parts(project.layouts)[2]
+
+
+#: A top-level `@page :first { ... }` rule with no nested blocks, and the line it ends.
+_FIRST_PAGE_RULE = re.compile(r"^@page\s*:first\s*\{[^{}]*\}[^\S\n]*\n?", re.M)
+
+
+def _stylesheet_parts(layouts: Path) -> tuple[str, str, str]:
+    """leaflet.css whole (for the web page), its rules a print page keeps, and the rest (for
+    the PDF stage). Read again only when the file changes."""
+    path = layouts / STYLESHEET
+    stat = path.stat()
+    return _split_stylesheet(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _split_stylesheet(path: Path, _mtime: int, _size: int) -> tuple[str, str, str]:
+    css = path.read_text(encoding="utf-8")
+    kept = "".join(found.group() for found in _FIRST_PAGE_RULE.finditer(css))
+    return css, kept, _FIRST_PAGE_RULE.sub("", css)
 
 
 @dataclass(frozen=True)
