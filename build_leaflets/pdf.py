@@ -138,6 +138,19 @@ def write_pdf(
     return pdf
 
 
+def warm_up(
+    *, base: Path, allowed: Sequence[Path], font_css: str = "", stylesheet: str = ""
+) -> None:
+    """Import WeasyPrint and parse the shared stylesheets now, as `write_pdf` would on its
+    first document with the same arguments (a worker process does this before freezing what
+    it has made, so the garbage collector stops walking it)."""
+    load_weasyprint()
+    if font_css:
+        _font_stylesheet(font_css, tuple(allowed))
+    if stylesheet:
+        _layout_stylesheet(stylesheet, base.resolve().as_uri() + "/", tuple(allowed))
+
+
 @functools.cache
 def load_weasyprint() -> Any:
     """WeasyPrint, imported once, after fontconfig has been pointed at the bundled fonts only

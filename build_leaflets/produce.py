@@ -6,12 +6,14 @@ is spread over processes (`--jobs`). Workers only compute: a job carries one lea
 needs, and comes back as a `Product` (the page's HTML and each PDF's bytes); the parent process
 stays the only writer of the output folder, and takes products in the order the jobs were
 given, so messages and files come out the same whatever the number of workers. Each worker
-imports WeasyPrint once and keeps one font configuration; it ignores Ctrl-C, which the parent
+imports WeasyPrint once, keeps one font configuration and parses the shared stylesheets once,
+then freezes what it has made for the garbage collector; it ignores Ctrl-C, which the parent
 handles by stopping the pool before anything half-made is written.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -192,11 +194,25 @@ _project: Project | None = None
 
 
 def _start_worker(project: Project) -> None:
-    """Runs once in each worker: Ctrl-C is the parent's to handle; import WeasyPrint now."""
+    """Runs once in each worker: Ctrl-C is the parent's to handle; import WeasyPrint and
+    parse the shared stylesheets now, then freeze everything made so far.
+
+    What start-up leaves (the modules, WeasyPrint's tables, the fonts, the parsed stylesheets)
+    lives as long as the worker; `gc.freeze` takes it out of the collector's sight, so that each
+    collection during a layout walks only what that leaflet made."""
     global _project  # one project per worker process, set once
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _project = project
-    pdf.load_weasyprint()
+    try:
+        pdf.warm_up(
+            base=project.layouts,
+            allowed=_allowed(project),
+            font_css=render.font_css(),
+            stylesheet=render.layout_stylesheet(project),
+        )
+    except (LeafletError, OSError):
+        pdf.load_weasyprint()  # each leaflet then reports the problem itself
+    gc.freeze()
 
 
 def _work(job: Job) -> Product:
