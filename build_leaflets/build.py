@@ -41,6 +41,7 @@ from build_leaflets.register import (
     Row,
     read_register,
 )
+from build_leaflets.shard import Shard, start_fragment
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def build(
     on_done: Callable[[Done | Failed, int, int], None] | None = None,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    shard: Shard | None = None,
 ) -> Result:
     """Build the chosen leaflets (default: all) into `out` (default: the project's output/).
 
@@ -127,6 +129,10 @@ def build(
     it is finished, in order. Publishing holds the register's lock and the output folder's
     (drafts only the folder's): another build waits (`on_wait` is told whom for), or with
     `wait=False` this one is refused.
+
+    With `shard`, only the leaflets of that slice are built, and the register is read (under
+    its lock) but not written: the rows go to the shard's fragment in `out`, for `register
+    merge`. The catalogue pages, which describe every leaflet, are left to a build after it.
     """
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
@@ -134,14 +140,35 @@ def build(
     sources = load_all(project, memo=memo, workers=jobs)
     chosen = _select(sources, references)
     locks = [lock.output_lock(layout.out)]
-    if not drafts:
+    register: Register | None = None
+    fragment = None if shard is None or drafts else shard.fragment(layout.out)
+    if shard is not None:
+        chosen = [source for source in chosen if shard.holds(source.leaflet.reference)]
+        if fragment is not None:  # other shards and builds need not wait for this one
+            held = [lock.register_lock(project.leaflets)]
+            with lock.hold(held, wait=wait, on_wait=on_wait, shown=project.relative):
+                register = register_of(project)
+    elif not drafts:
         locks.insert(0, lock.register_lock(project.leaflets))
     with lock.hold(locks, wait=wait, on_wait=on_wait, shown=project.relative):
-        publish.clear_leftovers(layout.out, project.leaflets / REGISTER_NAME)
+        publish.clear_leftovers(layout.out, fragment or project.leaflets / REGISTER_NAME)
         result = _publish_all(
-            project, sources, chosen, layout, drafts, large_print, page_size, jobs, on_done
+            project,
+            sources,
+            chosen,
+            layout,
+            drafts,
+            large_print,
+            page_size,
+            jobs,
+            on_done,
+            register,
+            fragment,
         )
         result.sources = sources
+        if shard is not None:
+            publish.publish_page(layout.memo(), memo.to_json())
+            return result
         today = dt.date.today()
         catalogue = _catalogue(project, sources, result.register, layout)
         result.pages = [
@@ -163,9 +190,12 @@ def _publish_all(
     page_size: str | None,
     jobs: int,
     on_done: Callable[[Done | Failed, int, int], None] | None,
+    register: Register | None = None,
+    fragment: Path | None = None,
 ) -> Result:
-    """Plan, produce and publish each leaflet in turn, under the locks."""
-    register = register_of(project)
+    """Plan, produce and publish each leaflet in turn, under the locks; a shard's new rows go
+    to its `fragment`, not the register."""
+    register = register_of(project) if register is None else register
     variants = [ARCHIVAL]
     if project.site.print_files:
         variants.append(PRINT)
@@ -189,8 +219,9 @@ def _publish_all(
         )
         for item in plans
     ]
+    recorder = register if fragment is None else start_fragment(fragment, register)
     publisher = publish.Publisher(
-        layout, register, claims, layout_sha, pdf.tool_versions(), project.relative
+        layout, recorder, claims, layout_sha, pdf.tool_versions(), project.relative
     )
     result = Result(register=register, notices=[item.notice for item in plans if item.notice])
     products = produce.produce_all(project, work, jobs)

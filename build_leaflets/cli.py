@@ -25,6 +25,7 @@ from build_leaflets import (
     model,
     review,
     serve,
+    shard,
     translating,
     translation,
 )
@@ -97,6 +98,15 @@ def cli() -> None:
     help="If another build is publishing into this register or folder, stop at once "
     "(exit status 1) instead of waiting for it to finish.",
 )
+@click.option(
+    "--shard",
+    "part",
+    metavar="I/N",
+    callback=shard.shard_option,
+    help="Build only slice I of N (e.g. 2/3), for a catalogue built on N machines: the new "
+    "register rows go to register-fragment-I-of-N.csv in the output folder, for "
+    "`build-leaflets register merge`, and the catalogue pages are not written.",
+)
 def build_command(
     references: tuple[str, ...],
     out: Path | None,
@@ -105,6 +115,7 @@ def build_command(
     large_print: bool,
     jobs: int,
     no_wait: bool,
+    part: shard.Shard | None,
 ) -> None:
     """Check every leaflet, then write its web page and PDF.
 
@@ -126,6 +137,12 @@ def build_command(
     A published PDF is never replaced by a different one: to change a published
     leaflet, raise its version and last_updated. A PDF in another paper size than
     the site's (--page-size) is named with the size, e.g. PSY-0101-v1-A5.pdf.
+
+    With --shard I/N several machines share a large catalogue: each builds the leaflets
+    whose slice (from a hash of the reference) is I, and records what it publishes in
+    its output folder's register-fragment-I-of-N.csv instead of the register;
+    `build-leaflets register merge` then folds the fragments into the register, and a
+    build over the shards' files put together writes the catalogue pages.
     """
     project = _project()
     report = _Progress()
@@ -140,6 +157,7 @@ def build_command(
         on_done=report,
         wait=not no_wait,
         on_wait=_say,
+        shard=part,
     )
     report.finish()
     for moved in result.moved:
@@ -149,7 +167,13 @@ def build_command(
     for notice in result.notices:
         click.echo(f"Warning: {notice}", err=True)
     _warn_about_review_dates(project, result.sources)
-    if result.registered:
+    if part is not None and not draft:
+        fragment = project.relative(part.fragment(out or project.output))
+        click.echo(
+            f"Shard {part}: recorded {len(result.registered)} new PDF(s) in {fragment}, for "
+            "build-leaflets register merge"
+        )
+    elif result.registered:
         click.echo(f"Registered {len(result.registered)} new PDF(s) in leaflets/register.csv")
     total = len(result.done) + len(result.failures)
     if not result.ok:
@@ -159,6 +183,50 @@ def build_command(
     else:
         rest = "; the rest were up to date" if result.rendered < total else ""
         click.echo(f"Built {result.rendered} of {total} leaflet(s){rest}.")
+
+
+@cli.group(name="register")
+def register_group() -> None:
+    """Work with the publication register, leaflets/register.csv.
+
+    `register merge` folds into it the fragments that sharded builds (build --shard I/N)
+    write, for a catalogue built on several machines.
+    """
+
+
+@register_group.command(name="merge")
+@click.argument(
+    "fragments", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FRAGMENT..."
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Stop at once (exit status 1) if a build or another merge holds the register.",
+)
+def register_merge_command(fragments: tuple[Path, ...], no_wait: bool) -> None:
+    """Fold the fragments of sharded builds (build --shard) into leaflets/register.csv.
+
+    Each FRAGMENT is a register-fragment-I-of-N.csv that a shard wrote in its output
+    folder. Everything is checked before anything is written, under the register's lock,
+    with the rules of a build: every row must keep the register's rules and be for a
+    leaflet of this project; a row the register already has with the same PDF (same
+    reference, language, version, variant and SHA-256) is skipped; the same version with
+    another PDF, in the register or in another fragment, is refused, naming both files and
+    lines. Any problem: one line each, exit status 1, and the register is unchanged.
+
+    New rows are added in the order one build of the whole catalogue would have added them,
+    so shards and a merge give the register one build would have written.
+    """
+    merged = shard.merge(
+        _project(), fragments, wait=not no_wait, on_wait=_say, jobs=os.cpu_count() or 1
+    )
+    for name, count in merged.read.items():
+        held = merged.skipped.get(name, 0)
+        click.echo(f"{name}: {count} row(s), {count - held} new, {held} already recorded")
+    if merged.added:
+        click.echo(f"Added {len(merged.added)} row(s) to {merged.register}.")
+    else:
+        click.echo(f"Nothing to add: {merged.register} already has every row.")
 
 
 @cli.command(name="check")
