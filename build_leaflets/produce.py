@@ -74,21 +74,29 @@ def produce_all(
 ) -> Generator[Product, None, None]:
     """Every job's product, in the order of `jobs`.
 
-    With one worker, or too few jobs to be worth starting processes for, everything runs here.
+    Only jobs with something to lay out or render go to worker processes: a build with
+    nothing to do starts none (a worker's start-up, importing WeasyPrint, costs more than the
+    whole of an up-to-date build). With one worker, or too few such jobs to be worth starting
+    processes for, everything runs here.
     """
-    if workers <= 1 or len(jobs) < 2:
+    busy = [job for job in jobs if job.variants or job.page_stamp is not None]
+    if workers <= 1 or len(busy) < 2:
         for job in jobs:
             yield produce(project, job)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)),
+        max_workers=min(workers, len(busy)),
         mp_context=context,
         initializer=_start_worker,
         initargs=(project,),
     )
     try:
-        yield from pool.map(_work, jobs, chunksize=1)
+        made = pool.map(_work, busy, chunksize=1)
+        for job in jobs:
+            yield (
+                next(made) if job.variants or job.page_stamp is not None else produce(project, job)
+            )
     finally:
         # On Ctrl-C (or any error) drop what is queued instead of waiting for it.
         pool.shutdown(wait=True, cancel_futures=True)
