@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from build_leaflets import produce
 from build_leaflets.cli import cli
 from build_leaflets.load import PARALLEL_FROM
 from tests.conftest import DATA, SAMPLES, tree
@@ -99,3 +100,16 @@ def test_large_catalogue_checked_in_parallel_reports_the_same(runner, make_proje
     assert good.exit_code == 0, good.output
     measured = [line.split(":")[0] for line in good.output.splitlines() if "reading ease" in line]
     assert measured == [f"leaflets/tst-{n:04d}.yaml" for n in range(PARALLEL_FROM + 5)]
+
+
+def test_a_build_with_nothing_to_do_starts_no_workers(runner, make_project, monkeypatch) -> None:
+    make_project(*SAMPLES[2:])
+    assert runner.invoke(cli, ["build", "--jobs", "2"]).exit_code == 0
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a worker pool was started for a build with nothing to do")
+
+    monkeypatch.setattr(produce, "ProcessPoolExecutor", refuse)
+    again = runner.invoke(cli, ["build", "--jobs", "2"])
+    assert again.exit_code == 0, again.output
+    assert "are up to date" in again.output
