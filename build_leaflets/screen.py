@@ -11,6 +11,7 @@ of tens of thousands). The limits are documented in the README.
 
 from __future__ import annotations
 
+import functools
 import re
 import stat
 import unicodedata
@@ -126,10 +127,22 @@ def describe_control(char: str) -> str:
 
 
 def control_in(text: str, allowed: str = "\n\t") -> str | None:
-    """The first control character in a value (other than line breaks and tabs), if any."""
+    """The first control character in a value (other than line breaks and tabs), if any:
+    one regular expression over the value, not a test of every character (a catalogue has
+    hundreds of thousands of them)."""
     if text.isprintable():
         return None
-    return next((char for char in text if _is_control(char, allowed)), None)
+    found = _controls_except(allowed).search(text)
+    return found[0] if found else None
+
+
+@functools.cache
+def _controls_except(allowed: str) -> re.Pattern[str]:
+    """The control characters (Unicode category Cc: U+0000-001F, U+007F-009F) but `allowed`."""
+    chars = [
+        chr(point) for point in (*range(0x20), *range(0x7F, 0xA0)) if chr(point) not in allowed
+    ]
+    return re.compile("[" + re.escape("".join(chars)) + "]")
 
 
 @dataclass
