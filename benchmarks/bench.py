@@ -15,7 +15,8 @@ reference, title and wording, and a varying set of sections) and measures, in on
    leaflet.css inlined in every page or parsed once per process (the bytes of every PDF are
    compared between the two);
 2. the same worker-like loop (archival, large print and print PDF per leaflet) with and
-   without `gc.freeze()` after start-up, and the time the garbage collector took;
+   without `gc.freeze()` after start-up, in processes taking turns, and the time the garbage
+   collector took;
 3. a whole build of K leaflets (every PDF kind the samples' settings make) with --jobs 1 and
    --jobs 2, with this working tree and with the code and layouts of the commit before the
    speed levers (--baseline), every PDF compared between the four builds;
@@ -394,9 +395,10 @@ def main() -> None:
     options = parser.parse_args()
     quick = options.quick
     k = options.k or (10 if quick else 60)
-    per_pdf_leaflets, rounds = (4, 3) if quick else (12, 3)
+    per_pdf_leaflets, rounds = (4, 2) if quick else (12, 3)
     noop_sizes = (60, 480)
     began = time.perf_counter()
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure
 
     def say(text: str) -> None:
         print(f"[{time.perf_counter() - began:6.1f} s] {text}", file=sys.stderr, flush=True)
@@ -407,8 +409,15 @@ def main() -> None:
         say(f"1. per PDF, {per_pdf_leaflets} leaflets, best of {rounds} rounds")
         pdfs = helper("--_pdfs", whole, str(per_pdf_leaflets), str(rounds))
         say("2. gc.freeze on and off")
-        frozen = helper("--_gc", whole, str(per_pdf_leaflets), str(rounds), "on")
-        unfrozen = helper("--_gc", whole, str(per_pdf_leaflets), str(rounds), "off")
+        runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+        for _ in range(2 if quick else 3):  # processes in turn, so drift hits both alike
+            for freeze in ("on", "off"):
+                answer = helper("--_gc", whole, str(per_pdf_leaflets), "2", freeze)
+                runs[freeze].append(answer)
+        frozen, unfrozen = (
+            min(runs[freeze], key=lambda answer: float(answer["seconds_per_leaflet"]))
+            for freeze in ("on", "off")
+        )
 
         say(f"3. whole builds of {k} leaflets")
         builds: dict[str, dict[str, float]] = {}
@@ -530,6 +539,7 @@ def main() -> None:
         },
         "pandoc": pandoc,
         "bench_seconds": round(time.perf_counter() - began, 1),
+        "load_average_1min_start_end": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     _print_side_by_side(figures)
     options.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
@@ -611,7 +621,11 @@ def _print_side_by_side(figures: dict[str, Any]) -> None:
     for key, value in figures["noop_and_check"].items():
         print(f"{key}: {value}")
     print(f"pandoc: {figures['pandoc']}")
-    print(f"bench took {figures['bench_seconds']} s ({figures['mode']})")
+    start, end = figures["load_average_1min_start_end"]
+    print(
+        f"bench took {figures['bench_seconds']} s ({figures['mode']}); load average (1 min) "
+        f"{start} at the start, {end} at the end: other work on the machine skews the figures"
+    )
 
 
 if __name__ == "__main__":
