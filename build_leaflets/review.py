@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import mimetypes
 import re
@@ -489,23 +488,6 @@ def _fields(project: Project, new: Text) -> PdfFields:
     )
 
 
-@functools.cache
-def _environment(layouts: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(layouts),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["css_string"] = render.css_string
-    env.filters["uk_date"] = render.uk_date
-    env.globals["state_text"] = state_text
-    env.globals["heading_of"] = _heading_of
-    return env
-
-
 @dataclass(frozen=True)
 class Part:
     """One row of the summary and one part of the pack: a field of the comparison, or the
@@ -559,9 +541,11 @@ def render_pack(project: Project, comparison: Comparison, found: Versions, *, me
         "page_counter": words.page_counter(),
         "stylesheet": Markup(stylesheet),
         "font_faces": "",
+        "state_text": state_text,
+        "heading_of": _heading_of,
     }
     try:
-        template = _environment(layouts).get_template(TEMPLATE)
+        template = render._environment(layouts).get_template(TEMPLATE)
         if media == "screen":  # the fonts the page's text needs, inlined
             text = template.render(context)
             context["font_faces"] = Markup(fonts.font_face_css(True, text, "en-GB"))
