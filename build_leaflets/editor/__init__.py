@@ -10,58 +10,8 @@ against the server (`live`). A new leaflet starts from a skeleton that passes ch
 
 from __future__ import annotations
 
+from build_leaflets.editor import form
 from build_leaflets.editor.fields import FieldSpec
-from build_leaflets.editor.form import (
-    STATIC,
-    STATIC_URL,
-    ActionProblem,
-    Conflict,
-    FieldMessage,
-    FormContext,
-    FormError,
-    Message,
-    ParsedForm,
-    PictureChoice,
-    apply_action,
-    check_answer,
-    field_specs,
-    font_css,
-    input_for,
-    input_id,
-    new_leaflet_data,
-    new_version,
-    parse_form,
-    picture_markdown,
-    readability_json,
-    readability_of,
-    reading_text,
-    render_form,
-)
+from build_leaflets.editor.form import *  # noqa: F403  (the API is `form`'s, listed once there)
 
-__all__ = [
-    "STATIC",
-    "STATIC_URL",
-    "ActionProblem",
-    "Conflict",
-    "FieldMessage",
-    "FieldSpec",
-    "FormContext",
-    "FormError",
-    "Message",
-    "ParsedForm",
-    "PictureChoice",
-    "apply_action",
-    "check_answer",
-    "field_specs",
-    "font_css",
-    "input_for",
-    "input_id",
-    "new_leaflet_data",
-    "new_version",
-    "parse_form",
-    "picture_markdown",
-    "readability_json",
-    "readability_of",
-    "reading_text",
-    "render_form",
-]
+__all__ = [*form.__all__, "FieldSpec"]
