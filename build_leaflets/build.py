@@ -15,6 +15,7 @@ from pathlib import Path
 
 from build_leaflets import (
     __version__,
+    assets,
     audit,
     calendars,
     dashboard,
@@ -120,6 +121,7 @@ def build(
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
     shard: Shard | None = None,
+    single_file: bool = False,
 ) -> Result:
     """Build the chosen leaflets (default: all) into `out` (default: the project's output/).
 
@@ -133,6 +135,10 @@ def build(
     With `shard`, only the leaflets of that slice are built, and the register is read (under
     its lock) but not written: the rows go to the shard's fragment in `out`, for `register
     merge`. The catalogue pages, which describe every leaflet, are left to a build after it.
+
+    Web pages link to their stylesheet, fonts and pictures in `out`/assets/, written here
+    when missing; with `single_file` the chosen leaflets' pages are self-contained instead
+    (for sending one leaflet as one file), until a build without it makes them again.
     """
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
@@ -164,6 +170,7 @@ def build(
             on_done,
             register,
             fragment,
+            single_file,
         )
         result.sources = sources
         if shard is not None:
@@ -171,11 +178,16 @@ def build(
             return result
         today = dt.date.today()
         catalogue = _catalogue(project, sources, result.register, layout)
+        shared = assets.Bundle("assets/")  # the catalogue pages lie beside assets/
+        index = render.render_index(catalogue, project, today, shared)
+        governance = _governance(project, sources, result.register, layout, today, shared)
+        assets.write(layout.out, shared.files)  # before the pages that link to them
         result.pages = [
             _page(project, layout.register_json(), result.register.to_json()),
-            _page(project, layout.index(), render.render_index(catalogue, project, today)),
-            *_governance(project, sources, result.register, layout, today),
+            _page(project, layout.index(), index),
+            *(_page(project, path, data) for path, data in governance),
         ]
+        _remove_old_calendars(layout, governance)
         publish.publish_page(layout.memo(), memo.to_json())
     return result
 
@@ -192,6 +204,7 @@ def _publish_all(
     on_done: Callable[[Done | Failed, int, int], None] | None,
     register: Register | None = None,
     fragment: Path | None = None,
+    single_file: bool = False,
 ) -> Result:
     """Plan, produce and publish each leaflet in turn, under the locks; a shard's new rows go
     to its `fragment`, not the register."""
@@ -212,6 +225,7 @@ def _publish_all(
         drafts=drafts,
         variants=variants,
         languages=publish.language_links(sources, drafts=drafts),
+        single_file=single_file,
     )
     work = [
         produce.Job(
@@ -221,7 +235,13 @@ def _publish_all(
     ]
     recorder = register if fragment is None else start_fragment(fragment, register)
     publisher = publish.Publisher(
-        layout, recorder, claims, layout_sha, pdf.tool_versions(), project.relative
+        layout,
+        recorder,
+        claims,
+        layout_sha,
+        pdf.tool_versions(),
+        project.relative,
+        page_assets=lambda item, page: _write_page_assets(project, layout, item, page),
     )
     result = Result(register=register, notices=[item.notice for item in plans if item.notice])
     products = produce.produce_all(project, work, jobs)
@@ -246,6 +266,33 @@ def _publish_all(
         products.close()  # stops the workers at once if we leave early (Ctrl-C)
         result.register = publisher.register
     return result
+
+
+def _write_page_assets(
+    project: Project, layout: publish.Layout, item: publish.Plan, page: str
+) -> list[str]:
+    """Write the assets a leaflet's new web page links to that are not in the output folder
+    yet. The page was rendered in a worker process, which writes nothing; the files are made
+    again here, only when one is missing (a build with its assets in place makes none), and
+    the same inputs give the same names in every process."""
+    wanted = assets.linked(page)
+    if not assets.missing(layout.out, wanted):
+        return []
+    made = render.page_assets(
+        item.source.leaflet,
+        project,
+        stamp=item.page_stamp or "",
+        draft=item.draft,
+        pictures=item.source.read_pictures(),
+        languages=item.languages,
+    )
+    unknown = sorted(wanted - made.keys())
+    if unknown:
+        raise LeafletError(
+            f"{project.relative(item.page)}: links to {', '.join(unknown)}, which this build "
+            "did not make again; build again"
+        )
+    return assets.write(layout.out, {name: made[name] for name in sorted(wanted)})
 
 
 def _memo(project: Project, layout: publish.Layout) -> Memo:
@@ -304,10 +351,10 @@ def _governance(
     register: Register,
     layout: publish.Layout,
     today: dt.date,
-) -> list[Written]:
-    """The governance page and its CSV, and the owners' review calendars (a calendar no
-    longer made, for an owner with no leaflet left, is removed so its subscribers are not
-    left with stale events)."""
+    bundle: assets.Bundle,
+) -> list[tuple[Path, str | bytes]]:
+    """The governance page (its assets gathered in `bundle`) and its CSV, and the owners'
+    review calendars, to write."""
     entries = audit.audit(sources, register, as_of=today, due_within=project.site.due_within_days)
     missing = [
         s.leaflet.name
@@ -318,17 +365,21 @@ def _governance(
     ]
     found = dashboard.figures(entries, as_of=today, large_print_missing=missing)
     made = calendars.calendars(entries, project, as_of=today)
-    pages = [
-        _page(
-            project, layout.out / dashboard.PAGE, dashboard.render_governance(found, project, today)
-        ),
-        _page(project, layout.out / dashboard.CSV_FILE, dashboard.figures_csv(found)),
-        *(_page(project, layout.out / name, data) for name, data in sorted(made.items())),
+    page = dashboard.render_governance(found, project, today, bundle)
+    return [
+        (layout.out / dashboard.PAGE, page),
+        (layout.out / dashboard.CSV_FILE, dashboard.figures_csv(found)),
+        *((layout.out / name, data) for name, data in sorted(made.items())),
     ]
+
+
+def _remove_old_calendars(layout: publish.Layout, written: list[tuple[Path, str | bytes]]) -> None:
+    """A calendar no longer made, for an owner with no leaflet left, is removed so its
+    subscribers are not left with stale events."""
+    made = {path for path, _data in written}
     for old in sorted((layout.out / "calendar").glob("*.ics")):
-        if f"calendar/{old.name}" not in made:
+        if old not in made:
             old.unlink()
-    return pages
 
 
 def _summary(item: publish.Plan, published: publish.Published) -> str:

@@ -107,6 +107,13 @@ def cli() -> None:
     "register rows go to register-fragment-I-of-N.csv in the output folder, for "
     "`build-leaflets register merge`, and the catalogue pages are not written.",
 )
+@click.option(
+    "--single-file",
+    is_flag=True,
+    help="Make the web pages of the leaflets built self-contained (stylesheet, fonts and "
+    "pictures inside the page), e.g. to email one leaflet; the next build without it makes "
+    "them link to output/assets/ again.",
+)
 def build_command(
     references: tuple[str, ...],
     out: Path | None,
@@ -116,6 +123,7 @@ def build_command(
     jobs: int,
     no_wait: bool,
     part: shard.Shard | None,
+    single_file: bool,
 ) -> None:
     """Check every leaflet, then write its web page and PDF.
 
@@ -130,6 +138,7 @@ def build_command(
       output/print/<REFERENCE>-v<N>-print.pdf         the print-ready PDF
       output/drafts/                                  leaflets with status: draft
       output/index.html                               a list of every leaflet
+      output/assets/                                  what the web pages share
 
     Each new version is recorded in the publication register, leaflets/register.csv,
     file by file as it is published. One build publishes at a time: a second build
@@ -143,6 +152,12 @@ def build_command(
     its output folder's register-fragment-I-of-N.csv instead of the register;
     `build-leaflets register merge` then folds the fragments into the register, and a
     build over the shards' files put together writes the catalogue pages.
+
+    Web pages link to their stylesheet, fonts and pictures in output/assets/, files
+    named by their checksum that every page shares (and browsers keep). With
+    --single-file the pages of the leaflets named are made self-contained instead, one
+    file each to send by email, e.g. `build-leaflets build PSY-0101 --single-file`; a
+    later build without it makes them link to output/assets/ again.
     """
     project = _project()
     report = _Progress()
@@ -158,6 +173,7 @@ def build_command(
         wait=not no_wait,
         on_wait=_say,
         shard=part,
+        single_file=single_file,
     )
     report.finish()
     for moved in result.moved:

@@ -51,12 +51,12 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 from markupsafe import Markup, escape
 
-from build_leaflets import calendars, fonts, messages
+from build_leaflets import assets, calendars, messages
 from build_leaflets.audit import Entry, State
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError
@@ -66,6 +66,8 @@ from build_leaflets.render import (
     STYLESHEET,
     _environment,
     uk_date,
+    web_styles,
+    with_web_fonts,
 )
 
 TEMPLATE = "governance.html.j2"
@@ -260,30 +262,24 @@ def figures(
     )
 
 
-def render_governance(figures: Figures, project: Project, as_of: dt.date) -> str:
+def render_governance(
+    figures: Figures, project: Project, as_of: dt.date, bundle: assets.Bundle | None = None
+) -> str:
     """The governance page (`output/governance.html`): a chart of the reviews due in each
     month with its table, the same by owner, the lists of what needs doing now, and the
-    review calendars; self-contained and in the catalogue's look, and no scripts."""
+    review calendars; in the catalogue's look, and no scripts. It links to its stylesheets
+    and fonts as the assets of `bundle` (the page lies beside assets/), or is self-contained
+    without one."""
+    bundle = bundle or assets.Bundle(None)
     if as_of != figures.as_of:
         raise ValueError(f"the figures are as on {figures.as_of}, not {as_of}")
-    items = {
-        item.name: item
-        for item in (
-            *(item for month in figures.months for item in month.items),
-            *figures.expired,
-            *figures.no_owner,
-            *figures.stale,
-            *figures.large_print_missing,
-        )
-    }
-    text = " ".join(
-        f"{item.entry.title} {item.owner} {item.language_name}" for item in items.values()
-    )
-    text += " " + " ".join(row.label for row in figures.owners)
     site = project.site
     try:
         template = _environment(project.layouts).get_template(TEMPLATE)
-        return template.render(
+        stylesheets, stylesheet = web_styles(
+            project.layouts, (STYLESHEET, CATALOGUE_STYLESHEET, GOVERNANCE_STYLESHEET), bundle
+        )
+        context: dict[str, Any] = dict(
             site=site,
             as_of=as_of,
             figures=figures,
@@ -291,14 +287,10 @@ def render_governance(figures: Figures, project: Project, as_of: dt.date) -> str
             csv_file=CSV_FILE,
             base_url=site.base_url.rstrip("/") + "/" if site.base_url else "",
             due_within=site.due_within_days,
-            font_faces=Markup(fonts.font_face_css(True, text)),
-            stylesheet=Markup(
-                "\n".join(
-                    (project.layouts / name).read_text(encoding="utf-8")
-                    for name in (STYLESHEET, CATALOGUE_STYLESHEET, GOVERNANCE_STYLESHEET)
-                )
-            ),
+            stylesheets=stylesheets,
+            stylesheet=stylesheet,
         )
+        return with_web_fonts(template, context, bundle)
     except jinja2.TemplateError as error:
         raise LeafletError(f"{TEMPLATE}: layout error: {error.message}") from None
     except OSError as error:

@@ -72,6 +72,7 @@ import os
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -558,7 +559,61 @@ def _subset_data_url(path: Path, index: int, chars: str) -> str:
     """One face cut down to `chars` (with every glyph its shaping rules can reach from them)
     with fontTools, as a data: URL: WOFF2 when brotli is installed (it comes with
     WeasyPrint's fonttools[woff]), else the bare font."""
-    from fontTools import subset  # noqa: PLC0415  (web pages in other scripts only)
+    data = _subset_bytes(path, index, frozenset(ord(char) for char in chars))
+    return f"data:{_font_type(data)};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _font_type(data: bytes) -> str:
+    if data[:4] == b"wOF2":
+        return "font/woff2"
+    return "font/otf" if data[:4] == b"OTTO" else "font/ttf"
+
+
+#: Bumped when the subsetting below changes, so cached subsets made the old way are not used.
+_SUBSET_RECIPE = "2"
+
+
+@functools.lru_cache(maxsize=64)
+def _subset_bytes(path: Path, index: int, points: frozenset[int]) -> bytes:
+    """One face cut down to the characters `points` with fontTools: WOFF2 when brotli is
+    installed, else the bare font. The same input always gives the same bytes (no
+    timestamps), which the web pages' asset names rely on.
+
+    Cut once per process, and kept in the user's cache folder between processes (named by the
+    font file's checksum, the characters, fontTools' version and the recipe): cutting Noto
+    Sans (4.4 MB, variable) down to Latin takes seconds, and every worker of every build
+    would otherwise do it again."""
+    from fontTools import version as fonttools_version  # noqa: PLC0415
+
+    key = "\n".join(
+        (
+            _file_sha256(path) or "missing",
+            str(index),
+            ",".join(f"{point:x}" for point in sorted(points)),
+            fonttools_version,
+            str(_has_brotli()),
+            _SUBSET_RECIPE,
+        )
+    )
+    name = f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.font"
+    for home in _cache_folders():
+        try:
+            return (home / "web-fonts" / name).read_bytes()
+        except OSError:
+            continue
+    data = _cut(path, index, points)
+    for home in _cache_folders():
+        try:
+            _private_folder(home / "web-fonts")
+            _write_bytes_once(home / "web-fonts" / name, data)
+            break
+        except OSError:
+            continue
+    return data
+
+
+def _cut(path: Path, index: int, points: frozenset[int]) -> bytes:
+    from fontTools import subset  # noqa: PLC0415  (web pages only)
     from fontTools.ttLib import TTFont  # noqa: PLC0415
 
     options = subset.Options()
@@ -567,19 +622,206 @@ def _subset_data_url(path: Path, index: int, chars: str) -> str:
     options.hinting = False
     options.flavor = "woff2" if _has_brotli() else None
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(char) for char in chars])
+    subsetter.populate(unicodes=sorted(points))
     # No timestamps: the same page always gives the same bytes.
     with TTFont(path, fontNumber=index, recalcTimestamp=False) as font:
         subsetter.subset(font)
+        if "fvar" in font and any(axis.axisTag == "wdth" for axis in font["fvar"].axes):
+            # Noto Sans varies in width too, which no page uses: pinned at its default
+            # (normal width, as browsers draw it), the files are 40 % smaller.
+            from fontTools.varLib import instancer  # noqa: PLC0415
+
+            font = instancer.instantiateVariableFont(font, {"wdth": None})
         font.flavor = options.flavor
         stream = io.BytesIO()
         font.save(stream)
-    data = stream.getvalue()
-    if options.flavor == "woff2":
-        kind = "font/woff2"
-    else:
-        kind = "font/otf" if data[:4] == b"OTTO" else "font/ttf"
-    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    return stream.getvalue()
+
+
+def _write_bytes_once(path: Path, data: bytes) -> None:
+    """`data` under a unique name, then renamed into place: nobody reads half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".font-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ---- web fonts: files the web pages link to ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebFace:
+    """One font file of the web pages: a face of a bundled family, cut down to a set of
+    characters (WOFF2), with the CSS that declares it. `hint` names the file ("noto-sans-
+    latin-ext.woff2"; its asset name adds the checksum); `unicode_range` tells a browser
+    which characters it is for, so it fetches the file only when a page shows one of them."""
+
+    family: str
+    weight: str
+    style: str
+    hint: str
+    data: bytes
+    unicode_range: str = ""
+
+
+#: Noto Sans is 2 MB a face (variable): the web pages get it in blocks of characters that do
+#: not depend on any page's text, so a new word in a leaflet never renames a font file. Each
+#: character of the font is in exactly one block (the first that has it; "other" takes the
+#: rest), so no character it can show is ever missing. The blocks follow Google Fonts', but
+#: "latin" also has Latin Extended-A, Romanian's ș ț and Welsh's ẁ ẃ ẅ ỳ: kerning works only
+#: within one file, so a Welsh or Polish word is best drawn from one.
+NOTO_BLOCKS: tuple[tuple[str, Ranges], ...] = (
+    (
+        "latin",
+        (
+            (0x0000, 0x017F),
+            (0x0218, 0x021B),
+            (0x1E80, 0x1E85),
+            (0x1EF2, 0x1EF3),
+            (0x0152, 0x0153),
+            (0x02BB, 0x02BC),
+            (0x02C6, 0x02C6),
+            (0x02DA, 0x02DA),
+            (0x02DC, 0x02DC),
+            (0x2000, 0x206F),
+            (0x2074, 0x2074),
+            (0x20AC, 0x20AC),
+            (0x2122, 0x2122),
+            (0x2191, 0x2191),
+            (0x2193, 0x2193),
+            (0x2212, 0x2212),
+            (0x2215, 0x2215),
+            (0xFB00, 0xFB06),  # the ligatures ﬁ ﬂ: without them Chromium draws f+i apart
+            (0xFEFF, 0xFEFF),
+            (0xFFFD, 0xFFFD),
+        ),
+    ),
+    (
+        "latin-ext",
+        (
+            (0x0100, 0x024F),
+            (0x0259, 0x0259),
+            (0x0300, 0x036F),  # combining accents, as decomposed text has them
+            (0x1E00, 0x1EFF),  # Welsh ẁ ẃ ẅ ỳ, Vietnamese
+            (0x20A0, 0x20CF),
+            (0x2113, 0x2113),
+            (0x2C60, 0x2C7F),
+            (0xA720, 0xA7FF),
+        ),
+    ),
+    (
+        "cyrillic",
+        ((0x0400, 0x052F), (0x1C80, 0x1C8F), (0x2116, 0x2116), (0x2DE0, 0x2DFF), (0xA640, 0xA69F)),
+    ),
+    ("greek", ((0x0370, 0x03FF), (0x1F00, 0x1FFF))),
+)
+
+
+def web_faces(text: str, language: str | None = None) -> list[WebFace]:
+    """The font files a web page showing `text` in `language` (BCP 47) links to.
+
+    - Atkinson Hyperlegible, all four faces, each whole (342 characters, 15 KB): every page
+      has Latin text, and a browser fetches only the faces it draws with.
+    - Noto Sans in the blocks of `NOTO_BLOCKS` that the page needs: where the text has a
+      character Atkinson Hyperlegible lacks, or, for a language set in Noto Sans (Welsh,
+      Ukrainian), every block its text uses.
+    - The other script's family that the language's font stack names (`language_css`),
+      where the text needs it (`_script_subsets`), whole: Noto Sans Arabic, Bengali and
+      Gurmukhi are 12 to 50 KB a weight, and the same file serves every page in that
+      script. Chinese is the exception: the font has 44,000 characters (16 MB a weight), so
+      each page gets the characters it shows that the font has, about 95 KB a weight for a
+      leaflet, in files of its own. (Another language's name in a link, as "اردو" on an
+      English page, is drawn as before: by the reader's own fonts, as no font-family of
+      that page names the script's family.)
+    """
+    style = _style(language) if language else None
+    points = {ord(char) for char in text if _drawn(char)}
+    main, fallback = bundled_fonts()[:LATIN_FAMILIES]
+    faces = [
+        _web_face(main, face, _cmap(face.file), _face_hint(main.family, face))
+        for face in main.faces
+    ]
+    latin_first = style is not None and style.families[0] == _LATIN[1]
+    needs = points if latin_first else {p for p in points if p not in _coverage(1)}
+    if needs and not latin_first:
+        scripts = bundled_fonts()[LATIN_FAMILIES:]
+        if any(any(fonts.owns(p) for fonts in scripts) for p in needs):
+            needs -= frozenset().union(*(_family_cmap(fonts) for fonts in scripts))
+    for block, block_points in _noto_blocks(fallback):
+        if (latin_first and block == "latin") or needs & block_points:
+            faces += [
+                _web_face(
+                    fallback,
+                    face,
+                    block_points,
+                    _face_hint(fallback.family, face, block),
+                    _unicode_range(block_points),
+                )
+                for face in fallback.faces
+            ]
+    if not text.isascii() and style is not None:
+        for fonts, chars in _script_subsets(text, style):
+            if fonts.family not in style.families:
+                continue  # no font-family of the page names it: a browser would never use it
+            for face in fonts.faces:
+                cut = (
+                    frozenset(ord(char) for char in chars)
+                    if fonts.collection
+                    else _cmap(face.file, face.index)
+                )
+                faces.append(_web_face(fonts, face, cut, _face_hint(fonts.family, face)))
+    return faces
+
+
+def _web_face(
+    fonts: Fonts, face: Face, points: frozenset[int], hint: str, unicode_range: str = ""
+) -> WebFace:
+    data = _subset_bytes(face.file, face.index, points)
+    suffix = {"font/woff2": ".woff2", "font/otf": ".otf"}.get(_font_type(data), ".ttf")
+    return WebFace(fonts.family, face.weight, face.style, hint + suffix, data, unicode_range)
+
+
+def _face_hint(family: str, face: Face, block: str = "") -> str:
+    """A font file's readable name: family, weight and style, and block of characters."""
+    weight = "" if face.variable or face.weight == "normal" else face.weight
+    style = "" if face.style == "normal" else face.style
+    parts = [family.lower().replace(" ", "-"), weight, style, block]
+    if not (weight or style or face.variable):
+        parts[1] = "regular"
+    return "-".join(part for part in parts if part)
+
+
+@functools.cache
+def _noto_blocks(fonts: Fonts) -> tuple[tuple[str, frozenset[int]], ...]:
+    """The fallback family's characters in `NOTO_BLOCKS`, and "other" for the rest."""
+    left = set(_family_cmap(fonts))
+    blocks = []
+    for name, ranges in NOTO_BLOCKS:
+        points = frozenset(p for p in left if any(low <= p <= high for low, high in ranges))
+        left -= points
+        blocks.append((name, points))
+    blocks.append(("other", frozenset(left)))
+    return tuple((name, points) for name, points in blocks if points)
+
+
+def web_face_css(faces: list[WebFace], url: Callable[[WebFace], str]) -> str:
+    """@font-face rules for a web page's font files, each found at `url(face)`: a file in
+    the assets folder, or a data: URL in a self-contained page."""
+    rules = []
+    for face in faces:
+        characters = f"unicode-range: {face.unicode_range}; " if face.unicode_range else ""
+        kind = _font_type(face.data).removeprefix("font/")
+        kind = "opentype" if kind == "otf" else "truetype" if kind == "ttf" else kind
+        rules.append(
+            f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
+            f"font-style: {face.style}; {characters}"
+            f'src: url("{url(face)}") format("{kind}"); }}'
+        )
+    return "\n".join(rules)
 
 
 @functools.cache

@@ -60,6 +60,7 @@ def produce(project: Project, job: Job) -> Product:
                 draft=job.draft,
                 pictures=pictures,
                 languages=job.languages,
+                single_file=render.is_single_file(job.page_stamp),
             )
         pdfs: dict[str, bytes | LeafletError] = {
             variant: _lay_out(project, job, variant, pictures) for variant in job.variants

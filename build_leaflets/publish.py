@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from build_leaflets import __version__
+from build_leaflets import __version__, assets
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound, PublishError
 from build_leaflets.files import sync_folder, temporary_beside, write_atomic
 from build_leaflets.load import Source
@@ -102,6 +102,10 @@ class Layout:
 
     def index(self) -> Path:
         return self.out / "index.html"
+
+    def assets(self) -> Path:
+        """The files web pages share, named by checksum (see `assets`)."""
+        return self.out / "assets"
 
     def register_json(self) -> Path:
         return self.out / "register.json"
@@ -209,8 +213,11 @@ def plan(
     drafts: bool = False,
     variants: Sequence[str] = (ARCHIVAL,),
     languages: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] | None = None,
+    single_file: bool = False,
 ) -> list[Plan]:
-    """Decide every file's action; raise with every version conflict before any writing."""
+    """Decide every file's action; raise with every version conflict before any writing.
+
+    `single_file` makes the web pages self-contained (see `page_stamp`)."""
     plans: list[Plan] = []
     problems: list[Problem] = []
     for source in sources:
@@ -218,10 +225,9 @@ def plan(
         draft = drafts or leaflet.is_draft
         page = layout.html(leaflet, draft)
         others = (languages or {}).get(leaflet.key, ())
-        stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
-        if others:  # a page links to its other languages: a new one makes it out of date
-            stamp += "-" + sha256_bytes(repr(others).encode())[:8]
-        page_stamp = None if page_is_current(page, stamp) else stamp
+        stamp = page_stamp_for(source, layout_sha, others, single_file=single_file)
+        current = page_is_current(page, stamp) and (single_file or layout.assets().is_dir())
+        page_stamp = None if current else stamp
         if draft:
             path = layout.draft_pdf(leaflet)
             # A working copy is laid out again whenever its page is (same source, layout
@@ -394,6 +400,8 @@ class Publisher:
     tool_version: str
     shown: Callable[[Path], str]
     today: dt.date = field(default_factory=dt.date.today)
+    #: Writes the assets a new web page links to that are missing (called before the page).
+    page_assets: Callable[[Plan, str], object] | None = None
     moment: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y%m%dT%H%M%S"))
 
     def publish(self, item: Plan, product: Product) -> Published:
@@ -406,6 +414,9 @@ class Publisher:
         if failed:
             raise failed[0]
         decided = [(step, self._decide(item, step, product)) for step in item.steps]
+        new_page = item.page_stamp is not None and product.page is not None
+        if new_page and self.page_assets is not None and product.page is not None:
+            self.page_assets(item, product.page)  # before the page: it never links to nothing
         files: list[Written] = []
         rows: list[Row] = []
         moved: list[str] = []
@@ -431,7 +442,7 @@ class Publisher:
                 append_rows(self.register.path, [row])
                 self.register = self.register.with_rows([row])
                 rows.append(row)
-        if item.page_stamp is not None and product.page is not None:
+        if new_page and product.page is not None:
             files.insert(0, Written(self.shown(item.page), publish_page(item.page, product.page)))
         else:
             files.insert(0, Written(self.shown(item.page), Outcome.UNCHANGED))
@@ -551,6 +562,25 @@ def sha256_file(path: Path) -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def page_stamp_for(
+    source: Source,
+    layout_sha: str,
+    others: tuple[tuple[str, str], ...] = (),
+    *,
+    single_file: bool = False,
+) -> str:
+    """What a web page is made from, recorded in it for the next build to compare: its
+    source, the layout, the tool, its links to its other languages, and its form. A
+    self-contained page's stamp ends in `assets.SINGLE_FILE_STAMP`, so the next build of
+    the other form makes it again (and one of the same form leaves it be). A page linking
+    to assets is current only while the assets folder is there (`plan`); the files in it
+    are never removed by a build."""
+    stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
+    if others:  # a page links to its other languages: a new one makes it out of date
+        stamp += "-" + sha256_bytes(repr(others).encode())[:8]
+    return stamp + assets.SINGLE_FILE_STAMP if single_file else stamp
 
 
 def page_is_current(path: Path, stamp: str) -> bool:

@@ -1,8 +1,10 @@
 """Render: a checked `Leaflet` to one HTML page (Jinja2), for the web or for the PDF renderer.
 
-The same template serves both. For the web the page is self-contained (styles, fonts and
-pictures inlined as data: URLs) so it can be emailed or put on an intranet as one file; for
-print it points at the project's files, which only the PDF stage's guarded fetcher reads.
+The same template serves both. For the web the page links to its stylesheet, fonts and
+pictures as files in the output folder's assets/, named by their checksum and shared by
+every page (see `assets`); with `single_file` it is self-contained instead (everything
+inlined as data: URLs), to be emailed as one file. For print it points at the project's
+files, which only the PDF stage's guarded fetcher reads.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 from markupsafe import Markup, escape
 
-from build_leaflets import fonts, markup, messages
+from build_leaflets import assets, fonts, markup, messages
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
 from build_leaflets.model import STANDARD_SECTIONS, Leaflet
@@ -144,28 +146,96 @@ def render_html(
     large_print: float | None = None,
     pictures: Mapping[str, bytes] | None = None,
     languages: Sequence[tuple[str, str]] = (),
+    single_file: bool = True,
 ) -> str:
     """The leaflet as one HTML page; `media="print"` for the PDF stage.
 
     `languages` lists the leaflet's other languages as (tag, link) for the web page.
 
     `pictures` holds the bytes of the pictures the leaflet shows, read and checked once (see
-    `Source.read_pictures`): the web page inlines them, the PDF stage is handed them by URL
+    `Source.read_pictures`): the web page shows them, the PDF stage is handed them by URL
     (`picture_resources`), so a picture is never read twice or from a stale cache.
+
+    A web page is self-contained (`single_file`, the default), or links to its stylesheet,
+    fonts and pictures in the output folder's assets/ (from drafts/, ../assets/), which
+    `page_assets` gives with the same arguments, for the build to write.
 
     `stamp` says what the page was made from (checked by the next build to skip it);
     `draft` marks it DRAFT on every page (default: when its status is draft); `printer`
     makes it the print-shop page: trim size, bleed, CMYK colours and a QR code;
     `large_print` (a body size in points) makes it the large-print edition.
     """
+    return _render_leaflet(
+        leaflet,
+        project,
+        media=media,
+        page_size=page_size,
+        stamp=stamp,
+        draft=draft,
+        printer=printer,
+        large_print=large_print,
+        pictures=pictures,
+        languages=languages,
+        single_file=single_file,
+    )[0]
+
+
+def is_single_file(stamp: str | None) -> bool:
+    """Whether a web page's stamp asks for it self-contained (see `assets.is_single_file`)."""
+    return assets.is_single_file(stamp)
+
+
+def page_assets(
+    leaflet: Leaflet,
+    project: Project,
+    *,
+    stamp: str = "",
+    draft: bool | None = None,
+    pictures: Mapping[str, bytes] | None = None,
+    languages: Sequence[tuple[str, str]] = (),
+) -> dict[str, bytes]:
+    """The asset files (name -> bytes) that the web page `render_html` makes with the same
+    arguments (and `single_file=False`) links to.
+
+    The build calls it for a page made in a worker process only when a file the page links
+    to is missing: the result is the same in every process (fonts are cut without
+    timestamps), so the names agree."""
+    return _render_leaflet(
+        leaflet,
+        project,
+        media="screen",
+        stamp=stamp,
+        draft=draft,
+        pictures=pictures,
+        languages=languages,
+        single_file=False,
+    )[1].files
+
+
+def _render_leaflet(
+    leaflet: Leaflet,
+    project: Project,
+    *,
+    media: Media,
+    page_size: str | None = None,
+    stamp: str = "",
+    draft: bool | None = None,
+    printer: Printer | None = None,
+    large_print: float | None = None,
+    pictures: Mapping[str, bytes] | None = None,
+    languages: Sequence[tuple[str, str]] = (),
+    single_file: bool = True,
+) -> tuple[str, assets.Bundle]:
     layouts, site = project.layouts, project.site
-    inline = media == "screen"
+    screen = media == "screen"
+    draft = leaflet.is_draft if draft is None else draft
+    bundle = assets.Bundle(None if single_file else "../assets/" if draft else "assets/")
 
     def asset(path: Path) -> str:
-        return _data_url(path) if inline else path.resolve().as_uri()
+        return bundle.url(path.name, _file_bytes_of(path)) if screen else path.resolve().as_uri()
 
     images = {
-        name: _data_url_of(name, data) if inline else _picture_url(name)
+        name: bundle.url(name, data) if screen else _picture_url(name)
         for name, data in (pictures or {}).items()
     }
     words = Words(leaflet.language)
@@ -187,21 +257,23 @@ def render_html(
         )
     try:
         template = _environment(layouts).get_template(TEMPLATE)
-        return template.render(
+        stylesheets, stylesheet = (
+            web_styles(layouts, (STYLESHEET,), bundle)
+            if screen
+            # For print, only the rules the page must keep (see `layout_stylesheet`).
+            else ([], Markup(_stylesheet_parts(layouts)[1]))
+        )
+        context: dict[str, Any] = dict(
             leaflet=leaflet,
             site=site,
             media=media,
             stamp=stamp,
-            draft=leaflet.is_draft if draft is None else draft,
+            draft=draft,
             page_size=printer.trim if printer else page_size or site.page_size,
             sections=sections,
-            # For print, only the rules the page must keep (see `layout_stylesheet`).
-            stylesheet=Markup(_stylesheet_parts(layouts)[0 if inline else 1]),
-            font_faces=Markup(
-                fonts.font_face_css(True, leaflet.model_dump_json(), leaflet.language)
-            )
-            if inline
-            else "",
+            stylesheets=stylesheets,
+            stylesheet=stylesheet,
+            font_faces="",
             logo=asset(logo) if logo else None,
             subject=leaflet.summary or words("Patient information: %(title)s", title=leaflet.title),
             _=words,
@@ -227,6 +299,9 @@ def render_html(
             if printer
             else "",
         )
+        if not screen:
+            return template.render(context), bundle
+        return with_web_fonts(template, context, bundle, leaflet.language), bundle
     except jinja2.TemplateError as error:
         where = getattr(error, "filename", None) or TEMPLATE
         line = getattr(error, "lineno", None)
@@ -234,6 +309,39 @@ def render_html(
         raise LeafletError(f"{place}: layout error: {error.message}") from None
     except OSError as error:
         raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
+
+
+def with_web_fonts(
+    template: jinja2.Template,
+    context: dict[str, Any],
+    bundle: assets.Bundle,
+    language: str | None = None,
+) -> str:
+    """A web page rendered with the @font-face rules of the fonts its text needs, in
+    `context["font_faces"]`: the page is rendered once without them to see which characters
+    it shows (its fixed words, other languages' names and all), then with them."""
+    text = template.render({**context, "font_faces": ""})
+    faces = fonts.web_faces(text, language)
+    css = fonts.web_face_css(faces, lambda face: bundle.url(face.hint, face.data))
+    return template.render({**context, "font_faces": Markup(css)})
+
+
+def web_styles(
+    layouts: Path, names: Sequence[str], bundle: assets.Bundle
+) -> tuple[list[str], Markup]:
+    """A web page's stylesheets from `layouts`: links to them as assets (one file each, the
+    same for every page that uses it), or their text to inline in a self-contained page."""
+    texts = [
+        _stylesheet_parts(layouts)[0]
+        if name == STYLESHEET
+        else (layouts / name).read_text(encoding="utf-8")
+        for name in names
+    ]
+    if bundle.inline:
+        return [], Markup("\n".join(texts))
+    return [
+        bundle.url(name, text.encode("utf-8")) for name, text in zip(names, texts, strict=True)
+    ], Markup("")
 
 
 @functools.cache
@@ -303,9 +411,19 @@ class CatalogueEntry:
         return self.leaflet.language.lower()
 
 
-def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -> str:
+def render_index(
+    entries: list[CatalogueEntry],
+    project: Project,
+    as_of: date,
+    bundle: assets.Bundle | None = None,
+) -> str:
     """The catalogue page: every leaflet in every language, with its state, governance dates
-    and links, filtered by state and by language without scripts."""
+    and links, filtered by state and by language without scripts.
+
+    It links to its stylesheets and fonts as the assets of `bundle` (for the build to write;
+    the catalogue lies in the output folder, beside assets/), or is self-contained without
+    one."""
+    bundle = bundle or assets.Bundle(None)
     rows = sorted(
         entries,
         key=lambda entry: (
@@ -322,7 +440,10 @@ def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -
         languages[entry.language_class] = (name, count + 1)
     try:
         template = _environment(project.layouts).get_template(INDEX_TEMPLATE)
-        return template.render(
+        stylesheets, stylesheet = web_styles(
+            project.layouts, (STYLESHEET, CATALOGUE_STYLESHEET), bundle
+        )
+        context: dict[str, Any] = dict(
             entries=rows,
             site=project.site,
             as_of=as_of,
@@ -334,20 +455,14 @@ def render_index(entries: list[CatalogueEntry], project: Project, as_of: date) -
             languages=[(tag, name, count) for tag, (name, count) in languages.items()]
             if len(languages) > 1
             else [],
-            font_faces=Markup(
-                fonts.font_face_css(
-                    True, " ".join(f"{e.leaflet.title} {e.language_name}" for e in rows)
-                )
-            ),
-            stylesheet=Markup(
-                "\n".join(
-                    (project.layouts / name).read_text(encoding="utf-8")
-                    for name in (STYLESHEET, CATALOGUE_STYLESHEET)
-                )
-            ),
+            stylesheets=stylesheets,
+            stylesheet=stylesheet,
         )
+        return with_web_fonts(template, context, bundle)
     except jinja2.TemplateError as error:
         raise LeafletError(f"{INDEX_TEMPLATE}: layout error: {error.message}") from None
+    except OSError as error:
+        raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
 
 
 def _title_of(entry: CatalogueEntry, entries: list[CatalogueEntry]) -> str:
@@ -422,6 +537,13 @@ def profile_resources(project: Project, printer: Printer) -> dict[str, bytes]:
     path = _icc_path(project, printer)
     stat = path.stat()
     return {PROFILE_URL: _file_bytes(path, stat.st_mtime_ns, stat.st_size)}
+
+
+def _file_bytes_of(path: Path) -> bytes:
+    """A layout file's bytes (a logo), read again only when the file changes, so an edited
+    logo shows at once in a long-running preview."""
+    stat = path.stat()
+    return _file_bytes(path, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=8)

@@ -100,10 +100,18 @@ def test_x1a_print_files_hold_only_cmyk_or_grey_pictures(samples_project: Path, 
 
 
 def test_the_web_page_shows_the_pictures_with_their_alt_text(built: Path) -> None:
+    """The pictures are files of the assets folder, named by their checksum, with the very
+    bytes of the leaflet's pictures."""
     page = (built / "PSY-0101.html").read_text()
-    photo = re.search(r'<img src="data:image/jpeg;base64,[^"]+" alt="([^"]+)"', page)
-    assert photo and photo[1] == PHOTO_ALT
-    assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="Diagram of', page)
+    photo = re.search(r'<img src="(assets/therapy-room\.[0-9a-f]{16}\.jpg)" alt="([^"]+)"', page)
+    assert photo and photo[2] == PHOTO_ALT
+    diagram = re.search(
+        r'<img src="(assets/therapy-steps\.[0-9a-f]{16}\.svg)" alt="Diagram of', page
+    )
+    assert diagram
+    images = ROOT / "leaflets" / "images"
+    assert (built / photo[1]).read_bytes() == (images / "therapy-room.jpg").read_bytes()
+    assert (built / diagram[1]).read_bytes() == (images / "therapy-steps.svg").read_bytes()
     assert "<figcaption>Sessions take place in a quiet room like this one.</figcaption>" in page
 
 
