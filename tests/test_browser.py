@@ -14,6 +14,7 @@ CI=true: then they fail, so a broken CI set-up is noticed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from build_leaflets.build import build
+from build_leaflets.config import load_project
 from tests.conftest import ROOT
 
 try:
@@ -77,13 +80,13 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def site(built: Path) -> Iterator[str]:
-    """The built output folder served over http on a free port of 127.0.0.1."""
+@contextlib.contextmanager
+def _serving(folder: Path) -> Iterator[str]:
+    """`folder` served over http on a free port of 127.0.0.1."""
 
     class Handler(SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, directory=str(built), **kwargs)
+            super().__init__(*args, directory=str(folder), **kwargs)
 
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass
@@ -97,6 +100,32 @@ def site(built: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(built: Path) -> Iterator[str]:
+    """The built output folder served over http on a free port of 127.0.0.1."""
+    with _serving(built) as url:
+        yield url
+
+
+#: The self-contained pages `single_file` keeps: the English page and the Urdu draft.
+SINGLE_FILE_PAGES = ("PSY-0101.html", "drafts/PSY-0101.ur.html")
+
+
+@pytest.fixture(scope="module")
+def single_file(samples_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """PSY-0101's pages built with --single-file (from a copy of the built samples), each
+    copied alone into a folder of its own: a page as an email attachment has nothing beside
+    it."""
+    root = tmp_path_factory.mktemp("single") / "project"
+    shutil.copytree(samples_project, root)
+    result = build(load_project(root), ["PSY-0101"], single_file=True)
+    assert result.ok, result.failures
+    alone = tmp_path_factory.mktemp("alone")
+    for name in SINGLE_FILE_PAGES:
+        shutil.copyfile(root / "output" / name, alone / Path(name).name)
+    return alone
 
 
 def _leaflet_pages(built: Path) -> list[Path]:
@@ -133,6 +162,77 @@ def _open(browser: Browser, url: str, *, javascript: bool = True) -> Page:
         context.close()
         raise
     return page
+
+
+# ---- fonts and shared files ---------------------------------------------------------------------
+
+
+def _loaded_fonts(page: Page) -> set[str]:
+    """The font faces the page has loaded, as "family weight style"."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    return set(
+        page.evaluate(
+            "() => [...document.fonts].filter(f => f.status === 'loaded')"
+            ".map(f => `${f.family.replace(/\"/g, '')} ${f.weight} ${f.style}`)"
+        )
+    )
+
+
+def test_pages_load_their_stylesheet_and_fonts_from_assets(browser, site: str) -> None:
+    """The fonts a page draws with come from assets/ (no other font is used), and its
+    stylesheet applies: the masthead has leaflet.css's colours."""
+    for name, family in (
+        ("PSY-0102.html", "Atkinson Hyperlegible"),
+        ("drafts/PSY-0101.ur.html", "Noto Sans Arabic"),
+        ("drafts/PSY-0101.cy.html", "Noto Sans"),
+    ):
+        page = _open(browser, f"{site}/{name}")
+        try:
+            loaded = _loaded_fonts(page)
+            assert {f"{family} normal normal", f"{family} 100 900 normal"} & loaded, (name, loaded)
+            fetched = page.evaluate(
+                "() => performance.getEntriesByType('resource').map(e => e.name)"
+            )
+            woff2 = [url for url in fetched if url.endswith(".woff2")]
+            assert woff2 and all("/assets/" in url for url in woff2), fetched
+            assert any(re.search(r"/assets/leaflet\.[0-9a-f]{16}\.css$", u) for u in fetched)
+            assert page.evaluate("() => document.styleSheets.length") >= 2
+            colour = page.evaluate(
+                "() => getComputedStyle(document.querySelector('main h1')).color"
+            )
+            assert colour != "rgb(0, 0, 0)", "leaflet.css did not apply"
+        finally:
+            page.context.close()
+
+
+def test_a_single_file_page_needs_nothing_beside_it(browser, single_file: Path) -> None:
+    """A --single-file page alone in a folder: nothing but the page itself is fetched (its
+    stylesheet, fonts and pictures are data: URLs), it draws with its own fonts, shows its
+    pictures, and axe finds nothing serious."""
+    with _serving(single_file) as url:
+        for name in (Path(n).name for n in SINGLE_FILE_PAGES):
+            context = browser.new_context(viewport=VIEWPORT)
+            context.set_default_timeout(WAIT_MS)
+            page = context.new_page()
+            asked: list[str] = []
+            page.on("request", lambda request, asked=asked: asked.append(request.url))
+            try:
+                response = page.goto(f"{url}/{name}", wait_until="load")
+                assert response is not None and response.ok
+                loaded = _loaded_fonts(page)
+                assert "Atkinson Hyperlegible normal normal" in loaded, loaded
+                if ".ur." in name:
+                    assert "Noto Sans Arabic normal normal" in loaded, loaded
+                assert page.evaluate("() => document.fonts.check('16px \"Atkinson Hyperlegible\"')")
+                fetched = [u for u in asked if not u.startswith("data:")]
+                assert fetched == [f"{url}/{name}"], asked
+                pictures = page.evaluate(
+                    "() => [...document.images].map(i => [i.complete, i.naturalWidth])"
+                )
+                assert len(pictures) >= 3 and all(ok and width > 0 for ok, width in pictures)
+                assert not _serious(name, _axe(page))
+            finally:
+                context.close()
 
 
 # ---- axe-core ---------------------------------------------------------------------------------
@@ -429,7 +529,8 @@ def test_vnu_reports_errors(tmp_path: Path) -> None:
     assert any(line == 6 and "“alt”" in text for line, text in found), _describe(messages)
 
 
-def test_html_is_valid(built: Path) -> None:
-    files = [built / "index.html", *_leaflet_pages(built), *sorted(built.glob("drafts/*.html"))]
+def test_html_is_valid(built: Path, single_file: Path) -> None:
+    files = [built / "index.html", built / "governance.html", *_leaflet_pages(built)]
+    files += [*sorted(built.glob("drafts/*.html")), *sorted(single_file.glob("*.html"))]
     messages = _vnu(files)
     assert not messages, "the Nu Html Checker found errors:\n" + _describe(messages)

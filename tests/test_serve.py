@@ -269,6 +269,32 @@ def test_only_files_inside_the_preview_folder_are_served(start_preview):
         assert preview.status_of_raw(path) == 404, path
 
 
+def test_assets_are_cached_for_ever_and_pages_never(start_preview):
+    """Files of assets/ are named by their checksum: a browser may keep them a year without
+    asking (immutable), each with its type. Pages, and any other file, are never cached."""
+    preview = start_preview(PSY_0101)
+    page = preview.page("/drafts/PSY-0101.html")
+    linked = sorted(set(re.findall(r"\.\./(assets/[a-z0-9.-]+)", page)))
+    kinds = {
+        ".css": "text/css; charset=utf-8",
+        ".woff2": "font/woff2",
+        ".jpg": "image/jpeg",
+        ".svg": "image/svg+xml",
+    }
+    assert {Path(name).suffix for name in linked} == set(kinds), linked
+    folder = preview.root / "output" / "preview"
+    for name in linked:
+        with urllib.request.urlopen(preview.url + name, timeout=10) as answer:
+            assert answer.status == 200, name
+            assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert answer.headers["Content-Type"] == kinds[Path(name).suffix], name
+            assert answer.read() == (folder / name).read_bytes()
+    (folder / "assets" / "notes.txt").write_text("not an asset")
+    for path in ("/drafts/PSY-0101.html", "/index.html", "/assets/notes.txt"):
+        status, headers, _text = preview.raw(path, hosts=(f"127.0.0.1:{preview.port}",))
+        assert status == 200 and headers["Cache-Control"] == "no-store", path
+
+
 def test_the_stop_event_ends_the_preview(start_preview):
     preview = start_preview(PSY_0101)
     preview.stop.set()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from build_leaflets import __version__
+from build_leaflets import __version__, assets
 from build_leaflets.errors import LeafletError
 from build_leaflets.serve.editing import (
     EDIT_PREFIX,
@@ -59,6 +59,11 @@ _EDITOR_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "same-origin"),  # not no-referrer: that makes a POST's Origin "null"
 )
+
+# An asset's name is its checksum (see `assets`): the same URL never means other bytes, so a
+# browser may keep it for a year without asking again. Everything else is never cached.
+_FOR_EVER = "public, max-age=31536000, immutable"
+_NEVER = "no-store"
 
 _MISDIRECTED = """This preview only answers requests from this computer, to {url}.
 Open {url} in a browser on the computer that runs `build-leaflets serve`.
@@ -102,6 +107,12 @@ def listen(host: str, port: int, folder: Path, state: State, editor: Editor) -> 
 def address(server: socketserver.TCPServer) -> str:
     host, port = server.server_address[:2]  # type: ignore[misc]
     return f"http://{_bracketed(str(host))}:{port}/"
+
+
+def _is_asset(root: Path, path: Path) -> bool:
+    """Whether a file found in the preview folder is one of its assets: directly in assets/
+    and named by a checksum (anything else there is served as any other file)."""
+    return path.parent == root / assets.FOLDER and assets.is_name(path.name)
 
 
 def _bracketed(host: str) -> str:
@@ -279,20 +290,30 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # replaced or removed by a rebuild since it was found
             self._send(404, "text/html; charset=utf-8", inject(NOT_FOUND, builds, error), body)
             return
+        if _is_asset(self.root, found):
+            self._send(200, assets.content_type(found.name), data, body, cache=_FOR_EVER)
+            return
         if kind == "text/html":
             data = inject(data, builds, error, edit_link(relative))
             kind = "text/html; charset=utf-8"
         self._send(200, kind, data, body)
 
     def _send(
-        self, status: int, kind: str, data: bytes, body: bool, *, allow: bool = False
+        self,
+        status: int,
+        kind: str,
+        data: bytes,
+        body: bool,
+        *,
+        allow: bool = False,
+        cache: str = _NEVER,  # a preview is never current for long; an asset always is
     ) -> None:
         self.send_response(status)
         if allow:
             self.send_header("Allow", ", ".join(_ANSWERED_METHODS))
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")  # a preview is never current for long
+        self.send_header("Cache-Control", cache)
         self.end_headers()
         if body:
             self.wfile.write(data)
