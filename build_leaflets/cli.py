@@ -176,6 +176,9 @@ def build_command(
         single_file=single_file,
     )
     report.finish()
+    if single_file and result.done:
+        pages = ", ".join(done.files[0].path for done in result.done if done.files)
+        click.echo(f"Self-contained web page(s), each one file to send as it is: {pages}")
     for moved in result.moved:
         click.echo(
             f"Moved aside (not registered, and not what this build makes): {moved}", err=True

@@ -211,11 +211,21 @@ def test_single_file_then_linked_then_single_file(single_file: Path, tmp_path: P
     assert page.stat().st_size < PAGE_LIMIT
 
 
-def test_help_explains_single_file(runner) -> None:
-    result = runner.invoke(cli, ["build", "--help"])
-    assert result.exit_code == 0
-    assert "--single-file" in result.output
-    assert "self-contained" in " ".join(result.output.split())
+def test_build_single_file_on_the_command_line(
+    runner, samples_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    helped = runner.invoke(cli, ["build", "--help"])
+    assert helped.exit_code == 0
+    assert "--single-file" in helped.output
+    assert "self-contained" in " ".join(helped.output.split())
+    root = tmp_path / "project"
+    shutil.copytree(samples_project, root)
+    monkeypatch.chdir(root)
+    result = runner.invoke(cli, ["build", "PSY-0102", "--single-file"])
+    assert result.exit_code == 0, result.output
+    assert "each one file to send as it is: output/PSY-0102.html" in result.output
+    page = (root / "output" / "PSY-0102.html").read_text(encoding="utf-8")
+    assert "assets/" not in page and "data:font/woff2;base64," in page
 
 
 # ---- rebuilds -----------------------------------------------------------------------------------
