@@ -47,6 +47,13 @@ the print @font-face rules do with `unicode-range`. Those rules name every famil
 Chinese one: as an @font-face, WeasyPrint would copy both 20 MB collections into a temporary
 folder in every process, and the PDFs are the same bytes without it (tested).
 
+Web pages (`web_faces`) link to WOFF2 files cut from the same fonts, which the build writes
+into the output folder's assets/ under their checksums: stable files shared by every page
+(Atkinson Hyperlegible whole, Noto Sans in fixed blocks of characters, the Arabic, Bengali and
+Gurmukhi families whole), except Chinese, whose font is too large to send whole and is cut to
+each page's characters. Cutting a big font takes seconds, so the cut files are kept in the
+user's cache folder between runs (`_subset_bytes`).
+
 Tried with WeasyPrint 70, Pango 1.50, fontconfig 2.14 (tests/test_fonts.py):
 - WeasyPrint 70 accepts only one `font-weight` value in @font-face, so the print rules give
   the variable Noto Sans files none (a `100 900` range is logged as invalid and ignored). Bold
@@ -451,7 +458,8 @@ def font_face_css(
     parse once per process (its guarded fetcher must allow every `Fonts.files_dir`); only
     the Chinese collection is left to fontconfig (see the module's notes).
 
-    For the self-contained web page (`inline`), the files as data: URLs, and given the page's
+    For a self-contained page (`inline`: the approval pack, the editor), the files as data:
+    URLs (leaflet web pages use `web_faces` instead), and given the page's
     `text`, only what it needs: the Latin fallback family only for characters the main one
     lacks (Noto Sans is 4.4 MB, about 5.8 MB more in every inlined page) or when the
     `language` (BCP 47) sets its text in it; another script's family only when the text has

@@ -414,9 +414,6 @@ class Publisher:
         if failed:
             raise failed[0]
         decided = [(step, self._decide(item, step, product)) for step in item.steps]
-        new_page = item.page_stamp is not None and product.page is not None
-        if new_page and self.page_assets is not None and product.page is not None:
-            self.page_assets(item, product.page)  # before the page: it never links to nothing
         files: list[Written] = []
         rows: list[Row] = []
         moved: list[str] = []
@@ -442,7 +439,9 @@ class Publisher:
                 append_rows(self.register.path, [row])
                 self.register = self.register.with_rows([row])
                 rows.append(row)
-        if new_page and product.page is not None:
+        if item.page_stamp is not None and product.page is not None:
+            if self.page_assets is not None:
+                self.page_assets(item, product.page)  # first: a page never links to nothing
             files.insert(0, Written(self.shown(item.page), publish_page(item.page, product.page)))
         else:
             files.insert(0, Written(self.shown(item.page), Outcome.UNCHANGED))
