@@ -239,11 +239,13 @@ def test_a_layout_change_rebuilds_every_leaflet(start_preview):
     stylesheet = preview.root / "layouts" / "leaflet.css"
     stylesheet.write_text(stylesheet.read_text() + "\n/* changed-while-previewing */\n")
 
+    def new_stylesheet(page: str) -> bool:
+        """Whether the page links to a stylesheet with the change (a new asset)."""
+        found = re.search(r'<link rel="stylesheet" href="\.\./(assets/[^"]+)"', preview.page(page))
+        return found is not None and "changed-while-previewing" in preview.page(found[1])
+
     for page in ("/drafts/PSY-0101.html", "/drafts/PSY-0102.html"):
-        preview.wait_for(
-            f"the new stylesheet in {page}",
-            lambda page=page: "changed-while-previewing" in preview.page(page),
-        )
+        preview.wait_for(f"the new stylesheet in {page}", lambda page=page: new_stylesheet(page))
 
 
 def test_only_files_inside_the_preview_folder_are_served(start_preview):
