@@ -57,18 +57,59 @@ OPTIONAL = ("first_appointment", "involves", "duration", "benefits", "referral")
 LEVERS_BASE = "717381b"
 
 # Runs one CLI command in a fresh interpreter and reports its wall time and peak memory (the
-# parent's own, and the largest of its worker processes), as JSON on the last line.
+# parent's own, and the largest of its worker processes), as JSON on the last line. A worker's
+# peak is its VmHWM, read from /proc every 50 ms while it runs (the last reading before it ends
+# is its peak but for the last 50 ms): getrusage's figure for children would count, for a
+# process started by fork and exec (as multiprocessing's fork server is), the parent's memory
+# at the moment of the fork.
 _MEASURE = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, os, resource, sys, threading, time
     from build_leaflets.cli import cli
+
+    peaks = {}
+    stop = threading.Event()
+
+    def descendants():
+        children = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat") as stat:
+                        parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(parent, []).append(int(entry.name))
+        found, todo = [], [os.getpid()]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
+    def watch():
+        while not stop.wait(0.05):
+            for pid in descendants():
+                try:
+                    with open(f"/proc/{pid}/status") as status:
+                        for line in status:
+                            if line.startswith("VmHWM:"):
+                                kb = int(line.split()[1])
+                                peaks[pid] = max(peaks.get(pid, 0), kb)
+                except OSError:
+                    pass
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     start = time.perf_counter()
     try:
         cli(sys.argv[1:], prog_name="build-leaflets", standalone_mode=False)
     finally:
         wall = time.perf_counter() - start
+        stop.set()
+        watcher.join()
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        workers = max(peaks.values(), default=0) / 1024
         print(json.dumps({"wall": wall, "parent_mb": own, "worker_mb": workers}))
     """
 )

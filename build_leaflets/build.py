@@ -164,6 +164,7 @@ def build(
             on_done,
             register,
             fragment,
+            memo,
         )
         result.sources = sources
         if shard is not None:
@@ -192,9 +193,10 @@ def _publish_all(
     on_done: Callable[[Done | Failed, int, int], None] | None,
     register: Register | None = None,
     fragment: Path | None = None,
+    memo: Memo | None = None,
 ) -> Result:
     """Plan, produce and publish each leaflet in turn, under the locks; a shard's new rows go
-    to its `fragment`, not the register."""
+    to its `fragment`, not the register. `memo` holds the index of files already hashed."""
     register = register_of(project) if register is None else register
     variants = [ARCHIVAL]
     if project.site.print_files:
@@ -212,6 +214,7 @@ def _publish_all(
         drafts=drafts,
         variants=variants,
         languages=publish.language_links(sources, drafts=drafts),
+        index=memo.files if memo is not None else None,
     )
     work = [
         produce.Job(

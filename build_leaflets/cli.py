@@ -740,8 +740,14 @@ def _warn_about_empty_versions(project: Project, sources: list[Source]) -> int:
             continue
         if register.find(leaflet.reference, leaflet.version, language=leaflet.language):
             continue  # published already: the register judged it then
+        if not any(
+            v < leaflet.version for v in review.published_versions(register, leaflet.reference)
+        ):
+            continue  # nothing published before it to compare with
         try:
-            found = review.versions(project, register, leaflet.reference, None, None, None)
+            found = review.versions(
+                project, register, leaflet.reference, None, None, None, path=source.path
+            )
         except (LeafletError, OSError):
             continue
         changed = {f.key for f in diff.compare(found.old.data, found.new.data).fields

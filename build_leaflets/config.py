@@ -6,6 +6,7 @@ them. A mistyped setting is an error with its line, like a mistake in a leaflet.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -120,11 +121,23 @@ class Project(BaseModel):
         return self.root / self.site.output_dir
 
     def relative(self, path: Path) -> str:
-        """A path as the user would type it from the project folder, for messages."""
+        """A path as the user would type it from the project folder, for messages.
+
+        A path already written inside the project is shown as it is written, without asking
+        the file system (a build names tens of thousands of files); others are resolved."""
+        if path.is_absolute() and ".." not in path.parts:
+            for root in (self.root, _resolved(self.root)):
+                if path.is_relative_to(root):
+                    return path.relative_to(root).as_posix()
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(_resolved(self.root)).as_posix()
         except ValueError:
             return str(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
 
 
 def find_root(start: Path) -> Path:

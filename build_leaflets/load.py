@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from build_leaflets import fonts, markup, messages, pictures, screen, translation
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
+from build_leaflets.fileindex import FileIndex
 from build_leaflets.model import (
     STANDARD_SECTIONS,
     Leaflet,
@@ -164,19 +165,27 @@ def leaflet_files(project: Project, paths: Sequence[Path] = ()) -> list[Path]:
 
 
 class Memo:
-    """What an earlier build learnt about files that have not changed since.
+    """What an earlier build or check learnt about files that have not changed since.
 
     Checking a leaflet (YAML, the model, every Markdown body) costs milliseconds; a catalogue of
     thousands makes that seconds, for a build with nothing to do. A file whose bytes, site
-    settings and tool version are the same as when it last passed is taken from here instead.
-    Files with pictures are always checked again (a picture can go missing without the file
-    changing). The memo lives in the output folder: deleting it only costs time.
+    settings and tool version are the same as when it last passed is taken from here instead;
+    so is one that shows pictures, while each picture is the one it was checked with (found
+    by size, times and inode in `files`, the index also used for the published PDFs, and
+    hashed again only when those change). The memo lives in the output folder: deleting it
+    only costs time.
     """
 
-    def __init__(self, key: str, entries: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        entries: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> None:
         self.key = key
         self.entries: dict[str, Any] = entries or {}
         self.used: dict[str, Any] = {}
+        self.files = FileIndex(files)
 
     @classmethod
     def read(cls, data: bytes | None, key: str) -> Memo:
@@ -184,37 +193,71 @@ class Memo:
             stored = json.loads(data or b"{}")
         except ValueError:
             stored = {}
-        return cls(key, stored.get("entries") if stored.get("key") == key else None)
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return cls(key)
+        entries, files = stored.get("entries"), stored.get("files")
+        return cls(
+            key,
+            entries if isinstance(entries, dict) else None,
+            files if isinstance(files, dict) else None,
+        )
 
-    def knows(self, path: Path, root: Path) -> bool:
+    def knows(self, path: Path, project: Project) -> bool:
         """Whether the file, as it is now, was checked before (read cheaply, no parsing)."""
-        data = screen.read_file(path, root)
-        return isinstance(data, bytes) and hashlib.sha256(data).hexdigest() in self.entries
+        data = screen.read_file(path, project.root)
+        return isinstance(data, bytes) and self._entry(data, project.leaflets) is not None
 
-    def recall(self, data: bytes) -> tuple[Leaflet, dict[Path_, Place]] | None:
+    def recall(
+        self, data: bytes, leaflets: Path
+    ) -> tuple[Leaflet, dict[Path_, Place], tuple[Picture, ...]] | None:
         digest = hashlib.sha256(data).hexdigest()
-        entry = self.entries.get(digest)
+        entry = self._entry(data, leaflets, digest)
         if entry is None:
             return None
         try:
-            leaflet = Leaflet.model_validate(entry["leaflet"])
-        except (ValidationError, KeyError, TypeError):
+            leaflet = Leaflet.model_validate_json(entry["leaflet"])
+            places = {tuple(key): Place(*place) for key, place in entry["places"]}
+            shown = tuple(Picture(name, leaflets / name, sha) for name, sha in entry["pictures"])
+        except (ValidationError, KeyError, TypeError, ValueError):
             return None
         self.used[digest] = entry
-        places = {tuple(key): Place(*place) for key, place in entry["places"]}
-        return leaflet, places
+        return leaflet, places, shown
+
+    def _entry(self, data: bytes, leaflets: Path, digest: str = "") -> dict[str, Any] | None:
+        """The memo of this file's bytes, if every picture it shows is unchanged too."""
+        entry = self.entries.get(digest or hashlib.sha256(data).hexdigest())
+        if not isinstance(entry, dict):
+            return None
+        for name, sha in entry.get("pictures", ()):
+            if markup.image_problem(name, leaflets) is not None:
+                return None
+            try:
+                if self.files.sha256(leaflets / name) != sha:
+                    return None
+            except OSError:
+                return None
+        return entry
 
     def remember(self, source: Source) -> None:
-        if source.pictures or source.yaml_sha256 in self.used:
+        if source.yaml_sha256 in self.used:
             return
+        for picture in source.pictures:  # noted in the index, as checked
+            try:
+                if self.files.sha256(picture.path) != picture.sha256:
+                    return  # changed since it was checked: check it again next time
+            except OSError:
+                return
         self.used[source.yaml_sha256] = {
-            "leaflet": source.leaflet.model_dump(mode="json"),
+            "leaflet": source.leaflet.model_dump_json(),
             "places": [[list(key), _fields_of(place)] for key, place in source.places.items()],
+            "pictures": [[picture.name, picture.sha256] for picture in source.pictures],
         }
 
     def to_json(self) -> bytes:
-        """Only the files of this build are kept, so the memo never outgrows the catalogue."""
-        return json.dumps({"key": self.key, "entries": self.used}).encode()
+        """Only the files of this run are kept, so the memo never outgrows the catalogue."""
+        return json.dumps(
+            {"key": self.key, "entries": self.used, "files": self.files.to_json_ready()}
+        ).encode()
 
 
 def _fields_of(place: Place) -> list[int]:
@@ -281,7 +324,7 @@ def _load_files(
     project: Project, files: list[Path], memo: Memo | None, workers: int
 ) -> Iterator[tuple[Loaded | None, list[Problem]]]:
     """Each file's result, in order: here, or in worker processes for a large catalogue."""
-    pending = [p for p in files if memo is None or not memo.knows(p, project.root)]
+    pending = [p for p in files if memo is None or not memo.knows(p, project)]
     if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
         for path in files:
             yield load_file(project, path, memo)
@@ -334,9 +377,10 @@ def load_file(
     if isinstance(read, screen.Refusal):
         return None, [_refused(display, read)]
     data = read
-    known = memo.recall(data) if memo is not None and not is_translation else None
+    known = memo.recall(data, project.leaflets) if memo is not None and not is_translation else None
     if known is not None:
-        return Source(path, display, data, *known), []
+        leaflet, places, shown = known
+        return Source(path, display, data, leaflet, places, shown), []
     text = screen.decode(data)
     if isinstance(text, screen.Refusal):
         return None, [_refused(display, text)]

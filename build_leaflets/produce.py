@@ -5,10 +5,12 @@ Laying out PDFs is nearly all of a build's time, and each leaflet is independent
 is spread over processes (`--jobs`). Workers only compute: a job carries one leaflet and what it
 needs, and comes back as a `Product` (the page's HTML and each PDF's bytes); the parent process
 stays the only writer of the output folder, and takes products in the order the jobs were
-given, so messages and files come out the same whatever the number of workers. Each worker
-imports WeasyPrint once, keeps one font configuration and parses the shared stylesheets once,
-then freezes what it has made for the garbage collector; it ignores Ctrl-C, which the parent
-handles by stopping the pool before anything half-made is written.
+given, so messages and files come out the same whatever the number of workers. Workers are
+forked from a small warm process that has imported WeasyPrint (`build_leaflets.warm`), not from
+the build, so their memory does not grow with the catalogue. Each keeps one font configuration
+and parses the shared stylesheets once, then freezes what it has made for the garbage
+collector; it ignores Ctrl-C, which the parent handles by stopping the pool before anything
+half-made is written.
 """
 
 from __future__ import annotations
@@ -84,10 +86,9 @@ def produce_all(
         for job in jobs:
             yield produce(project, job)
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(busy)),
-        mp_context=context,
+        mp_context=_worker_context(),
         initializer=_start_worker,
         initargs=(project,),
     )
@@ -100,6 +101,17 @@ def produce_all(
     finally:
         # On Ctrl-C (or any error) drop what is queued instead of waiting for it.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a small, warm process (`build_leaflets.warm`), never
+    from the build itself, whose memory grows with the catalogue; spawned where there is no
+    fork (Windows)."""
+    if os.name != "posix":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["build_leaflets.warm"])
+    return context
 
 
 def _lay_out(

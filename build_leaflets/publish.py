@@ -28,6 +28,7 @@ from pathlib import Path
 
 from build_leaflets import __version__
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound, PublishError
+from build_leaflets.fileindex import FileIndex
 from build_leaflets.files import sync_folder, temporary_beside, write_atomic
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
@@ -209,8 +210,13 @@ def plan(
     drafts: bool = False,
     variants: Sequence[str] = (ARCHIVAL,),
     languages: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] | None = None,
+    index: FileIndex | None = None,
 ) -> list[Plan]:
-    """Decide every file's action; raise with every version conflict before any writing."""
+    """Decide every file's action; raise with every version conflict before any writing.
+
+    Each published PDF is compared with the register's checksum, through `index` (which
+    reads a file again only when its size, times or inode changed) when there is one."""
+    index = index or FileIndex()
     plans: list[Plan] = []
     problems: list[Problem] = []
     for source in sources:
@@ -252,7 +258,7 @@ def plan(
             row = register.find(
                 leaflet.reference, leaflet.version, layout.variant_name(variant), leaflet.language
             )
-            steps.append(Step(variant, _action(row, path), path, row, claims.get(file)))
+            steps.append(Step(variant, _action(row, path, index), path, row, claims.get(file)))
         if notice:  # its published files stay as they are; nothing is laid out
             steps = [s for s in steps if s.action is Action.UP_TO_DATE]
         plans.append(Plan(source, False, tuple(steps), page, page_stamp, others, notice))
@@ -311,12 +317,12 @@ def _page_link(page: Leaflet, to: Leaflet, drafts: bool) -> str:
     return f"../{to.name}.html" if page.is_draft else f"drafts/{to.name}.html"
 
 
-def _action(row: Row | None, path: Path) -> Action:
+def _action(row: Row | None, path: Path, index: FileIndex) -> Action:
     if row is None:
         return Action.ADOPT if path.exists() else Action.PUBLISH
     if not path.is_file():
         return Action.RESTORE
-    return Action.UP_TO_DATE if sha256_file(path) == row.pdf_sha256 else Action.DAMAGED
+    return Action.UP_TO_DATE if index.sha256(path) == row.pdf_sha256 else Action.DAMAGED
 
 
 def _version_conflict(source: Source, register: Register, variant: str) -> tuple[str, str] | None:
