@@ -8,6 +8,7 @@ status still reports the failure.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -90,8 +91,20 @@ class Result:
 
 
 def check(project: Project, paths: Sequence[Path] = (), jobs: int = 1) -> list[Source]:
-    """Load and check leaflets, writing nothing; raises with every problem found."""
-    return load_all(project, paths, workers=jobs)
+    """Load and check leaflets, writing nothing but the memo of what passed; raises with every
+    problem found.
+
+    Files unchanged since a build or check passed them are taken from the memo in the
+    output folder (`load.Memo`). A check of every leaflet saves the memo again, when the
+    output folder is there already: a check never makes it, and a failed check changes
+    nothing."""
+    layout = publish.Layout(project.output)
+    memo = _memo(project, layout)
+    sources = load_all(project, paths, memo=memo, workers=jobs)
+    if not paths and project.output.is_dir():
+        with contextlib.suppress(OSError):  # the memo only saves time
+            _save_memo(memo, layout)
+    return sources
 
 
 def readability_of(source: Source) -> readability.Readability:
@@ -99,7 +112,7 @@ def readability_of(source: Source) -> readability.Readability:
 
     Headings and list items count as sentences of their own, as the measures expect.
     """
-    return readability.measure(source.reading_text)
+    return source.readability
 
 
 def register_of(project: Project) -> Register:
@@ -168,7 +181,7 @@ def build(
         )
         result.sources = sources
         if shard is not None:
-            publish.publish_page(layout.memo(), memo.to_json())
+            _save_memo(memo, layout)
             return result
         today = dt.date.today()
         catalogue = _catalogue(project, sources, result.register, layout)
@@ -177,7 +190,7 @@ def build(
             _page(project, layout.index(), render.render_index(catalogue, project, today)),
             *_governance(project, sources, result.register, layout, today),
         ]
-        publish.publish_page(layout.memo(), memo.to_json())
+        _save_memo(memo, layout)
     return result
 
 
@@ -256,6 +269,12 @@ def _memo(project: Project, layout: publish.Layout) -> Memo:
     key = f"{__version__} {project.site.model_dump_json()}"
     path = layout.memo()
     return Memo.read(path.read_bytes() if path.is_file() else None, key)
+
+
+def _save_memo(memo: Memo, layout: publish.Layout) -> None:
+    """Save what this run learnt, unless the memo on disk already says exactly that."""
+    if memo.changed or not layout.memo().is_file():
+        publish.publish_page(layout.memo(), memo.to_json())
 
 
 def _catalogue(

@@ -10,7 +10,9 @@ A file changed in the same clock tick as it was hashed could keep its times (a "
 file, in git's words): so a checksum is only remembered for a file last changed more than
 `RACY_SECONDS` before it was read, and a younger file is simply hashed again next time.
 Writing a file in place with the same size and then setting its times back would go unseen
-here; `verify` reads every byte of every file whatever the index says.
+here; `verify` reads every byte of every file whatever the index says. A file is looked at
+without following links (`lstat`), and recorded as it was read: so a symbolic link never
+matches its entry, and is always read again.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class FileIndex:
         """The file's checksum if it is unchanged since it was recorded, without reading it;
         None if it changed, was never recorded, or cannot be looked at."""
         try:
-            found = path.stat()
+            found = path.lstat()
         except OSError:
             return None
         return self._recall(str(path), found)
@@ -61,7 +63,7 @@ class FileIndex:
         """The file's SHA-256: remembered while unchanged, else read and hashed (OSError if it
         cannot be read)."""
         key = str(path)
-        remembered = self._recall(key, path.stat())
+        remembered = self._recall(key, path.lstat())
         if remembered is not None:
             return remembered
         digest = hashlib.sha256()
@@ -84,6 +86,11 @@ class FileIndex:
             return None
         self.used[key] = entry
         return str(entry[4])
+
+    @property
+    def changed(self) -> bool:
+        """Whether saving the index would change it: a file noted or no longer looked up."""
+        return self.used != self._known
 
     def to_json_ready(self) -> dict[str, Entry]:
         return dict(sorted(self.used.items()))

@@ -14,16 +14,16 @@ import hashlib
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import ValidationError
 
-from build_leaflets import fonts, markup, messages, pictures, screen, translation
+from build_leaflets import fonts, markup, messages, pictures, readability, screen, translation
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.fileindex import FileIndex
@@ -52,13 +52,15 @@ class Source:
     display: str
     data: bytes
     leaflet: Leaflet
-    places: dict[Path_, Place] = field(repr=False)
+    places: Mapping[Path_, Place] = field(repr=False)
     pictures: tuple[Picture, ...] = ()
     #: For a translation: its source leaflet as it is now (to tell which sections are out of
     #: date), and the values it prints from it (see `translation.inherited`).
     origin: Leaflet | None = field(default=None, repr=False)
     inherited: bytes = b""
     origin_path: Path | None = None  # the source's file
+    #: Its reading measures, when the memo of an earlier run already has them.
+    measured: readability.Readability | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -118,6 +120,12 @@ class Source:
             blocks += [section.heading, markup.plain_text(section.body)]
         return "\n".join(block for block in blocks if block)
 
+    @functools.cached_property
+    def readability(self) -> readability.Readability:
+        """Reading measures over `reading_text` (headings and list items count as sentences
+        of their own, as the measures expect)."""
+        return self.measured or readability.measure(self.reading_text)
+
     def value_place(self, field: str) -> tuple[int, int]:
         """Line and column of a field's value, for messages found after loading."""
         return value_place(self.places, split(field))
@@ -164,6 +172,46 @@ def leaflet_files(project: Project, paths: Sequence[Path] = ()) -> list[Path]:
     return files
 
 
+class StoredPlaces(Mapping[Path_, Place]):
+    """A leaflet's places as the memo stores them (one JSON text, which reads back far faster
+    than thousands of small lists), made into `Place`s only when one is asked for (for a
+    message about the leaflet): most builds and checks never ask."""
+
+    def __init__(self, stored: str) -> None:
+        self.stored = stored
+        self._made: dict[Path_, Place] | None = None
+
+    def _places(self) -> dict[Path_, Place]:
+        if self._made is None:
+            self._made = {tuple(key): Place(*place) for key, place in json.loads(self.stored)}
+        return self._made
+
+    def __getitem__(self, key: Path_) -> Place:
+        return self._places()[key]
+
+    def __iter__(self) -> Iterator[Path_]:
+        return iter(self._places())
+
+    def __len__(self) -> int:
+        return len(self._places())
+
+
+def _stored_places(places: Mapping[Path_, Place]) -> str:
+    if isinstance(places, StoredPlaces):
+        return places.stored
+    listed = [[list(key), _fields_of(place)] for key, place in places.items()]
+    return json.dumps(listed, separators=(",", ":"))
+
+
+class Recalled(NamedTuple):
+    """What the memo knows of a file checked before."""
+
+    leaflet: Leaflet
+    places: StoredPlaces
+    pictures: tuple[Picture, ...]
+    measured: readability.Readability
+
+
 class Memo:
     """What an earlier build or check learnt about files that have not changed since.
 
@@ -186,6 +234,7 @@ class Memo:
         self.entries: dict[str, Any] = entries or {}
         self.used: dict[str, Any] = {}
         self.files = FileIndex(files)
+        self._learnt = False  # anything remembered in this run that was not recalled
 
     @classmethod
     def read(cls, data: bytes | None, key: str) -> Memo:
@@ -202,41 +251,41 @@ class Memo:
             files if isinstance(files, dict) else None,
         )
 
-    def knows(self, path: Path, project: Project) -> bool:
-        """Whether the file, as it is now, was checked before (read cheaply, no parsing)."""
-        data = screen.read_file(path, project.root)
-        return isinstance(data, bytes) and self._entry(data, project.leaflets) is not None
-
-    def recall(
-        self, data: bytes, leaflets: Path
-    ) -> tuple[Leaflet, dict[Path_, Place], tuple[Picture, ...]] | None:
+    def recall(self, data: bytes, leaflets: Path) -> Recalled | None:
+        """What was learnt of these bytes before, while every picture they show is as it
+        was; None when they are new (or anything stored cannot be read back)."""
         digest = hashlib.sha256(data).hexdigest()
-        entry = self._entry(data, leaflets, digest)
-        if entry is None:
+        entry = self.entries.get(digest)
+        if not isinstance(entry, dict) or not self._pictures_unchanged(entry, leaflets):
             return None
         try:
             leaflet = Leaflet.model_validate_json(entry["leaflet"])
-            places = {tuple(key): Place(*place) for key, place in entry["places"]}
+            stored = entry["places"]
+            if not isinstance(stored, str):
+                return None
+            places = StoredPlaces(stored)
             shown = tuple(Picture(name, leaflets / name, sha) for name, sha in entry["pictures"])
+            measured = readability.Readability(**entry["readability"])
         except (ValidationError, KeyError, TypeError, ValueError):
             return None
         self.used[digest] = entry
-        return leaflet, places, shown
+        return Recalled(leaflet, places, shown, measured)
 
-    def _entry(self, data: bytes, leaflets: Path, digest: str = "") -> dict[str, Any] | None:
-        """The memo of this file's bytes, if every picture it shows is unchanged too."""
-        entry = self.entries.get(digest or hashlib.sha256(data).hexdigest())
-        if not isinstance(entry, dict):
-            return None
+    def _pictures_unchanged(self, entry: dict[str, Any], leaflets: Path) -> bool:
+        """Each picture is the file it was (same size, times and inode: see `FileIndex`), or
+        is still where a picture may be and has the same bytes."""
         for name, sha in entry.get("pictures", ()):
+            path = leaflets / name
+            if self.files.known(path) == sha:
+                continue
             if markup.image_problem(name, leaflets) is not None:
-                return None
+                return False
             try:
-                if self.files.sha256(leaflets / name) != sha:
-                    return None
+                if self.files.sha256(path) != sha:
+                    return False
             except OSError:
-                return None
-        return entry
+                return False
+        return True
 
     def remember(self, source: Source) -> None:
         if source.yaml_sha256 in self.used:
@@ -247,11 +296,19 @@ class Memo:
                     return  # changed since it was checked: check it again next time
             except OSError:
                 return
+        self._learnt = True
         self.used[source.yaml_sha256] = {
             "leaflet": source.leaflet.model_dump_json(),
-            "places": [[list(key), _fields_of(place)] for key, place in source.places.items()],
+            "places": _stored_places(source.places),
             "pictures": [[picture.name, picture.sha256] for picture in source.pictures],
+            "readability": dataclasses.asdict(source.readability),
         }
+
+    @property
+    def changed(self) -> bool:
+        """Whether this run learnt anything new, or used less than it was given (a file
+        changed or gone): otherwise the memo on disk is already this one."""
+        return self._learnt or self.used.keys() != self.entries.keys() or self.files.changed
 
     def to_json(self) -> bytes:
         """Only the files of this run are kept, so the memo never outgrows the catalogue."""
@@ -323,11 +380,14 @@ def _with_translations(sources: list[Source], translated: list[Source]) -> list[
 def _load_files(
     project: Project, files: list[Path], memo: Memo | None, workers: int
 ) -> Iterator[tuple[Loaded | None, list[Problem]]]:
-    """Each file's result, in order: here, or in worker processes for a large catalogue."""
-    pending = [p for p in files if memo is None or not memo.knows(p, project)]
+    """Each file's result, in order: from the memo, checked here, or checked in worker
+    processes when many files are new."""
+    recalled = {path: _recall(project, path, memo) for path in files} if memo is not None else {}
+    pending = [path for path in files if recalled.get(path) is None]
     if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
         for path in files:
-            yield load_file(project, path, memo)
+            known = recalled.get(path)
+            yield (known, []) if known is not None else load_file(project, path)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=context) as pool:
@@ -339,13 +399,29 @@ def _load_files(
             )
         )
     for path in files:
-        yield checked[path] if path in checked else load_file(project, path, memo)
+        known = recalled.get(path)
+        yield (known, []) if known is not None else checked[path]
+
+
+def _recall(project: Project, path: Path, memo: Memo) -> Source | None:
+    """The file as the memo knows it (read, not parsed), or None. Translations are always
+    checked, against their source as it is now."""
+    if translation.is_translation_file(path):
+        return None
+    data = screen.read_file(path, project.root)
+    if not isinstance(data, bytes):
+        return None
+    known = memo.recall(data, project.leaflets)
+    if known is None:
+        return None
+    leaflet, places, shown, measured = known
+    return Source(path, project.relative(path), data, leaflet, places, shown, measured=measured)
 
 
 def _load_one(job: tuple[Project, Path]) -> tuple[Loaded | None, list[Problem]]:
     source, problems = load_file(*job)
     if isinstance(source, Source):
-        _ = source.reading_text  # made here, where the bodies are already parsed
+        _ = source.readability  # measured here, where the bodies are already parsed
     return source, problems
 
 
@@ -379,8 +455,15 @@ def load_file(
     data = read
     known = memo.recall(data, project.leaflets) if memo is not None and not is_translation else None
     if known is not None:
-        leaflet, places, shown = known
-        return Source(path, display, data, leaflet, places, shown), []
+        return Source(
+            path,
+            display,
+            data,
+            known.leaflet,
+            known.places,
+            known.pictures,
+            measured=known.measured,
+        ), []
     text = screen.decode(data)
     if isinstance(text, screen.Refusal):
         return None, [_refused(display, text)]
