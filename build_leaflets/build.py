@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,14 +185,56 @@ def build(
             _save_memo(memo, layout)
             return result
         today = dt.date.today()
-        catalogue = _catalogue(project, sources, result.register, layout)
-        result.pages = [
-            _page(project, layout.register_json(), result.register.to_json()),
-            _page(project, layout.index(), render.render_index(catalogue, project, today)),
-            *_governance(project, sources, result.register, layout, today),
-        ]
+        key = _pages_key(project, sources, result.register, layout, today)
+        if not memo.pages_current(key):
+            catalogue = _catalogue(project, sources, result.register, layout)
+            result.pages = [
+                _page(project, layout.register_json(), result.register.to_json()),
+                _page(project, layout.index(), render.render_index(catalogue, project, today)),
+                *_governance(project, sources, result.register, layout, today),
+            ]
+            made = [project.root / page.path for page in result.pages]
+            memo.note_pages(_pages_key(project, sources, result.register, layout, today), made)
         _save_memo(memo, layout)
     return result
+
+
+def _pages_key(
+    project: Project,
+    sources: list[Source],
+    register: Register,
+    layout: publish.Layout,
+    today: dt.date,
+) -> str:
+    """Everything the catalogue, governance and calendar pages are made from, as one hash:
+    the day, the tool, the settings and layouts, the register, each leaflet's source (and a
+    translation's source's), which of each leaflet's files are there to link to, and which
+    calendars there are. A build that finds the hash it noted when it last made the pages (and
+    the pages as it left them) need not make them again."""
+    digest = hashlib.sha256()
+    for part in (
+        today.isoformat(),
+        pdf.tool_versions(),
+        publish.layout_digest(project.layouts, project.site.model_dump_json()),
+        register.path.read_bytes() if register.path.is_file() else b"",
+    ):
+        digest.update((part if isinstance(part, bytes) else part.encode()) + b"\0")
+    for source in sources:
+        leaflet = source.leaflet
+        origin = source.origin.model_dump_json() if source.origin is not None else ""
+        there = "".join(
+            "1" if path.is_file() else "0"
+            for path in (
+                layout.html(leaflet, leaflet.is_draft),
+                layout.draft_pdf(leaflet),
+                layout.out / layout.file(leaflet, ARCHIVAL),
+                layout.out / layout.file(leaflet, LARGE_PRINT),
+            )
+        )
+        digest.update(f"{leaflet.name}\0{source.sha256}\0{origin}\0{there}\n".encode())
+    for calendar in sorted((layout.out / calendars.FOLDER).glob("*.ics")):  # none left over
+        digest.update(calendar.name.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _publish_all(

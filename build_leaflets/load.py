@@ -235,6 +235,8 @@ class Memo:
         self.used: dict[str, Any] = {}
         self.files = FileIndex(files)
         self._learnt = False  # anything remembered in this run that was not recalled
+        self.pages: dict[str, Any] = {}  # the catalogue pages' key and files, as last made
+        self._pages_given: dict[str, Any] = {}
 
     @classmethod
     def read(cls, data: bytes | None, key: str) -> Memo:
@@ -244,12 +246,38 @@ class Memo:
             stored = {}
         if not isinstance(stored, dict) or stored.get("key") != key:
             return cls(key)
-        entries, files = stored.get("entries"), stored.get("files")
-        return cls(
+        entries, files, pages = stored.get("entries"), stored.get("files"), stored.get("pages")
+        memo = cls(
             key,
             entries if isinstance(entries, dict) else None,
             files if isinstance(files, dict) else None,
         )
+        if isinstance(pages, dict):  # kept as they are unless this run makes the pages again
+            memo._pages_given = memo.pages = pages
+        return memo
+
+    def pages_current(self, key: str) -> bool:
+        """Whether the catalogue pages were last made from `key` and are still as they were
+        made (each compared by checksum, through the file index)."""
+        given = self._pages_given
+        files = given.get("files")
+        if given.get("key") != key or not isinstance(files, dict) or not files:
+            return False
+        for name, sha in files.items():
+            try:
+                if self.files.sha256(Path(name)) != sha:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def note_pages(self, key: str, paths: Iterable[Path]) -> None:
+        """Remember what the catalogue pages were made from, and each page's checksum."""
+        try:
+            files = {str(path): self.files.sha256(path) for path in paths}
+        except OSError:
+            return
+        self.pages = {"key": key, "files": files}
 
     def recall(self, data: bytes, leaflets: Path) -> Recalled | None:
         """What was learnt of these bytes before, while every picture they show is as it
@@ -308,17 +336,30 @@ class Memo:
     def changed(self) -> bool:
         """Whether this run learnt anything new, or used less than it was given (a file
         changed or gone): otherwise the memo on disk is already this one."""
-        return self._learnt or self.used.keys() != self.entries.keys() or self.files.changed
+        return (
+            self._learnt
+            or self.used.keys() != self.entries.keys()
+            or self.files.changed
+            or self.pages != self._pages_given
+        )
 
     def to_json(self) -> bytes:
         """Only the files of this run are kept, so the memo never outgrows the catalogue."""
         return json.dumps(
-            {"key": self.key, "entries": self.used, "files": self.files.to_json_ready()}
+            {
+                "key": self.key,
+                "entries": self.used,
+                "files": self.files.to_json_ready(),
+                "pages": self.pages,
+            }
         ).encode()
 
 
 def _fields_of(place: Place) -> list[int]:
-    return [getattr(place, field.name) for field in dataclasses.fields(Place)]
+    return [getattr(place, name) for name in _PLACE_FIELDS]
+
+
+_PLACE_FIELDS = tuple(field.name for field in dataclasses.fields(Place))
 
 
 #: Below this many files, starting worker processes costs more than it saves.
@@ -422,6 +463,8 @@ def _load_one(job: tuple[Project, Path]) -> tuple[Loaded | None, list[Problem]]:
     source, problems = load_file(*job)
     if isinstance(source, Source):
         _ = source.readability  # measured here, where the bodies are already parsed
+        # Sent back as the memo keeps them: quicker to send, and ready to remember.
+        source = dataclasses.replace(source, places=StoredPlaces(_stored_places(source.places)))
     return source, problems
 
 
@@ -697,13 +740,29 @@ def _pictures(
                 data = (leaflets / name).read_bytes()
             except OSError as error:
                 problem: str | None = f"image '{name}' cannot be read ({error.strerror})"
+                sha = ""
             else:
-                problem = pictures.problem(name, data)
+                sha = hashlib.sha256(data).hexdigest()
+                problem = _picture_problem(name, data, sha)
             if problem is not None:
                 problems.append(Problem(display, *place, join(path), problem))
                 continue
-            found[name] = Picture(name, leaflets / name, hashlib.sha256(data).hexdigest())
+            found[name] = Picture(name, leaflets / name, sha)
     return tuple(found.values())
+
+
+#: What `pictures.problem` said of each picture (by name and checksum) in this process: many
+#: leaflets show the same logo or diagram, and decoding every pixel of it again says nothing new.
+_PICTURE_PROBLEMS: dict[tuple[str, str], str | None] = {}
+
+
+def _picture_problem(name: str, data: bytes, sha: str) -> str | None:
+    key = (name, sha)
+    if key not in _PICTURE_PROBLEMS:
+        if len(_PICTURE_PROBLEMS) >= 4096:
+            _PICTURE_PROBLEMS.clear()
+        _PICTURE_PROBLEMS[key] = pictures.problem(name, data)
+    return _PICTURE_PROBLEMS[key]
 
 
 def _refused(display: str, refusal: screen.Refusal) -> Problem:
