@@ -307,9 +307,14 @@ def _publish_all(
     return result
 
 
+#: What the memo holds, and how: raised whenever that changes.
+MEMO_LAYOUT = 2
+
+
 def _memo(project: Project, layout: publish.Layout) -> Memo:
-    """The memo of files checked by earlier builds into this output folder."""
-    key = f"{__version__} {project.site.model_dump_json()}"
+    """The memo of files checked by earlier builds into this output folder (one written by
+    another version of the tool, another layout of the memo or other settings is not used)."""
+    key = f"{__version__} memo {MEMO_LAYOUT} {project.site.model_dump_json()}"
     path = layout.memo()
     return Memo.read(path.read_bytes() if path.is_file() else None, key)
 
