@@ -15,11 +15,13 @@ half-made is written.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Generator, Mapping, Sequence
+import sys
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +95,8 @@ def produce_all(
         initargs=(project,),
     )
     try:
-        made = pool.map(_work, busy, chunksize=1)
+        with _main_left_out():
+            made = pool.map(_work, busy, chunksize=1)  # starts the workers
         for job in jobs:
             yield (
                 next(made) if job.variants or job.page_stamp is not None else produce(project, job)
@@ -112,6 +115,24 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["build_leaflets.warm"])
     return context
+
+
+@contextlib.contextmanager
+def _main_left_out() -> Iterator[None]:
+    """While workers start, the program that started the build (the console script, or an
+    editor's or a test runner's script) is not named to them: multiprocessing would run it
+    again in each, importing the whole command line (and its memory) for nothing. A worker
+    needs only what its jobs name, which it imports as it unpickles them."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def _lay_out(
