@@ -401,7 +401,12 @@ def pandoc_figure(project: Path, count: int) -> dict[str, Any]:
     pandoc = shutil.which("pandoc")
     if pandoc is None:
         return {"skipped": "pandoc is not installed"}
-    engine = next((e for e in ("weasyprint", "wkhtmltopdf", "pdflatex") if shutil.which(e)), None)
+    # WeasyPrint's command is in this Python's environment, which need not be on PATH.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    engine = next(
+        (e for e in ("weasyprint", "wkhtmltopdf", "pdflatex") if shutil.which(e, path=path)),
+        None,
+    )
     if engine is None:
         return {"skipped": "pandoc has no PDF engine here"}
     texts = sorted((project / "leaflets").glob("*.yaml"))[:count]
@@ -415,6 +420,7 @@ def pandoc_figure(project: Path, count: int) -> dict[str, Any]:
                 [pandoc, str(source), "--pdf-engine", engine, "-o", f"{scratch}/{number}.pdf"],
                 check=True,
                 capture_output=True,
+                env={**os.environ, "PATH": path},
             )
         return {"engine": engine, "seconds_per_pdf": (time.perf_counter() - start) / len(texts)}
 

@@ -14,15 +14,14 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from build_leaflets import (
     __version__,
     audit,
     calendars,
     dashboard,
-    impose,
     lock,
-    pack,
     pdf,
     produce,
     publish,
@@ -32,7 +31,7 @@ from build_leaflets import (
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.files import write_atomic
-from build_leaflets.load import Memo, Source, load_all
+from build_leaflets.load import Memo, Source, load_all, paused_collector
 from build_leaflets.publish import Action, Outcome, Written
 from build_leaflets.register import (
     ARCHIVAL,
@@ -44,6 +43,9 @@ from build_leaflets.register import (
     read_register,
 )
 from build_leaflets.shard import Shard, start_fragment
+
+if TYPE_CHECKING:
+    from build_leaflets import pack
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ def check(project: Project, paths: Sequence[Path] = (), jobs: int = 1) -> list[S
     output folder is there already: a check never makes it, and a failed check changes
     nothing."""
     layout = publish.Layout(project.output)
-    memo = _memo(project, layout)
-    sources = load_all(project, paths, memo=memo, workers=jobs)
+    with paused_collector():
+        memo = _memo(project, layout)
+        sources = load_all(project, paths, memo=memo, workers=jobs)
     if not paths and project.output.is_dir():
         with contextlib.suppress(OSError):  # the memo only saves time
             _save_memo(memo, layout)
@@ -150,8 +153,9 @@ def build(
     """
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
-    memo = _memo(project, layout)
-    sources = load_all(project, memo=memo, workers=jobs)
+    with paused_collector():
+        memo = _memo(project, layout)
+        sources = load_all(project, memo=memo, workers=jobs)
     chosen = _select(sources, references)
     locks = [lock.output_lock(layout.out)]
     register: Register | None = None
@@ -253,7 +257,8 @@ def _publish_all(
 ) -> Result:
     """Plan, produce and publish each leaflet in turn, under the locks; a shard's new rows go
     to its `fragment`, not the register. `memo` holds the index of files already hashed."""
-    register = register_of(project) if register is None else register
+    with paused_collector():
+        register = register_of(project) if register is None else register
     variants = [ARCHIVAL]
     if project.site.print_files:
         variants.append(PRINT)
@@ -261,17 +266,18 @@ def _publish_all(
         variants.append(LARGE_PRINT)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
     claims = publish.Claims.read(layout.claims())
-    plans = publish.plan(
-        chosen,
-        register,
-        layout,
-        claims,
-        layout_sha=layout_sha,
-        drafts=drafts,
-        variants=variants,
-        languages=publish.language_links(sources, drafts=drafts),
-        index=memo.files if memo is not None else None,
-    )
+    with paused_collector():
+        plans = publish.plan(
+            chosen,
+            register,
+            layout,
+            claims,
+            layout_sha=layout_sha,
+            drafts=drafts,
+            variants=variants,
+            languages=publish.language_links(sources, drafts=drafts),
+            index=memo.files if memo is not None else None,
+        )
     work = [
         produce.Job(
             item.source, item.to_lay_out, item.draft, page_size, item.page_stamp, item.languages
@@ -483,6 +489,8 @@ def print_pack(
 def _make_packs(
     project: Project, sources: list[Source], name: str, layout: publish.Layout, day: dt.date
 ) -> list[Pack]:
+    from build_leaflets import impose, pack  # noqa: PLC0415  (print packs only: pypdf)
+
     printer = project.site.printers[name]
     register = register_of(project)
     problems = [p for source in sources for p in _pack_refusals(source, register, day)]

@@ -7,6 +7,7 @@ them. A mistyped setting is an error with its line, like a mistake in a leaflet.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -125,10 +126,11 @@ class Project(BaseModel):
 
         A path already written inside the project is shown as it is written, without asking
         the file system (a build names tens of thousands of files); others are resolved."""
-        if path.is_absolute() and ".." not in path.parts:
-            for root in (self.root, _resolved(self.root)):
-                if path.is_relative_to(root):
-                    return path.relative_to(root).as_posix()
+        text = str(path)
+        if path.is_absolute() and "/.." not in text:
+            for prefix in _prefixes(self.root):
+                if text.startswith(prefix):
+                    return text[len(prefix) :]
         try:
             return path.resolve().relative_to(_resolved(self.root)).as_posix()
         except ValueError:
@@ -138,6 +140,13 @@ class Project(BaseModel):
 @functools.lru_cache(maxsize=16)
 def _resolved(root: Path) -> Path:
     return root.resolve()
+
+
+@functools.lru_cache(maxsize=16)
+def _prefixes(root: Path) -> tuple[str, ...]:
+    """The project folder as written and as resolved, each ending in a separator: a path
+    that starts with one is inside (compared as text: a build names tens of thousands)."""
+    return tuple(dict.fromkeys(str(r).rstrip(os.sep) + os.sep for r in (root, _resolved(root))))
 
 
 def find_root(start: Path) -> Path:

@@ -133,15 +133,18 @@ class Claims:
     it survives a build killed between the file and its register row.
     """
 
-    def __init__(self, path: Path, claims: dict[str, Claim]) -> None:
+    def __init__(self, path: Path, claims: dict[str, Claim] | None = None) -> None:
         self.path = path
-        self._claims = claims
+        self._claims = claims  # read when first asked: only a file in the way needs it
 
     @classmethod
     def read(cls, path: Path) -> Claims:
+        return cls(path)
+
+    def _read(self) -> dict[str, Claim]:
         claims: dict[str, Claim] = {}
         try:
-            lines = path.read_bytes().splitlines()
+            lines = self.path.read_bytes().splitlines()
         except FileNotFoundError:
             lines = []
         for line in lines:
@@ -151,9 +154,11 @@ class Claims:
             except (ValueError, KeyError, TypeError):
                 continue  # a line torn by a crash claims nothing
             claims[claim.file] = claim
-        return cls(path, claims)
+        return claims
 
     def get(self, file: str) -> Claim | None:
+        if self._claims is None:
+            self._claims = self._read()
         return self._claims.get(file)
 
     def add(self, claim: Claim) -> None:
@@ -165,7 +170,8 @@ class Claims:
             os.fsync(fd)
         finally:
             os.close(fd)
-        self._claims[claim.file] = claim
+        if self._claims is not None:
+            self._claims[claim.file] = claim
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -258,7 +264,9 @@ def plan(
             row = register.find(
                 leaflet.reference, leaflet.version, layout.variant_name(variant), leaflet.language
             )
-            steps.append(Step(variant, _action(row, path, index), path, row, claims.get(file)))
+            action = _action(row, path, index)
+            claim = claims.get(file) if action is Action.ADOPT else None
+            steps.append(Step(variant, action, path, row, claim))
         if notice:  # its published files stay as they are; nothing is laid out
             steps = [s for s in steps if s.action is Action.UP_TO_DATE]
         plans.append(Plan(source, False, tuple(steps), page, page_stamp, others, notice))

@@ -26,9 +26,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.files import write_atomic
 from build_leaflets.model import LANGUAGE_PATTERN, is_valid_reference
@@ -51,6 +48,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what ends a line for the csv reader (
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # line breaks are told apart
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() is True, int("²") fails
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
+_DRIVE = re.compile(r"[A-Za-z]:")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PDF_FILE = re.compile(r"(pdf/[A-Za-z0-9-]+/|print/)[A-Za-z0-9-]+\.pdf")
 _EXAMPLE_FILE = "pdf/PSY-0042/PSY-0042-v1.pdf"
@@ -235,7 +234,7 @@ def _date_problem(value: str) -> str | None:
 
 
 def _language_problem(value: str) -> str | None:
-    if re.fullmatch(LANGUAGE_PATTERN, value):
+    if _LANGUAGE.fullmatch(value):
         return None
     return f"is not a language tag like en-GB, cy or zh-Hans: {_shown(value)}"
 
@@ -248,7 +247,7 @@ def _file_problem(value: str) -> str | None:
     """A published file must lie inside the output folder, where the tool put it, so nothing
     that trusts the register (verify, print-pack, rebuilds) can be led to read elsewhere."""
     where = f"it must be a path inside the output folder, like {_EXAMPLE_FILE}"
-    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
+    if value.startswith(("/", "\\")) or _DRIVE.match(value):
         return f"is an absolute path: {_shown(value)}; {where}"
     if "\\" in value:
         return (
@@ -570,6 +569,9 @@ class PdfRecord:
 
 def read_pdf(path: Path, shown_as: str) -> PdfRecord:
     """Read a PDF's document information, attachments and XMP, as verify needs them."""
+    from pypdf import PdfReader  # noqa: PLC0415  (only for the commands that read PDFs back)
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
     try:
         reader = PdfReader(path)
         info = {str(k).lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}
