@@ -119,9 +119,14 @@ def readability_of(source: Source) -> readability.Readability:
     return source.readability
 
 
-def register_of(project: Project) -> Register:
+def register_of(project: Project, memo: Memo | None = None) -> Register:
+    """The publication register; with a memo, its rows are not checked field by field again
+    while the file is as a build last found it sound."""
     path = project.leaflets / REGISTER_NAME
-    return read_register(path, project.relative(path))
+    register = read_register(path, project.relative(path), memo.register if memo else "")
+    if memo is not None:
+        memo.register = register.sha256
+    return register
 
 
 def build(
@@ -258,7 +263,7 @@ def _publish_all(
     """Plan, produce and publish each leaflet in turn, under the locks; a shard's new rows go
     to its `fragment`, not the register. `memo` holds the index of files already hashed."""
     with paused_collector():
-        register = register_of(project) if register is None else register
+        register = register_of(project, memo) if register is None else register
     variants = [ARCHIVAL]
     if project.site.print_files:
         variants.append(PRINT)

@@ -38,8 +38,8 @@ def _stamp(found: os.stat_result) -> list[int | str]:
 class FileIndex:
     """Checksums of files by path, each kept with the stamp (size, times, inode) it was made at.
 
-    `entries` is what an earlier run saved (`to_json_ready`); only the entries looked up in
-    this run are saved again, so the index never outgrows what is built.
+    `entries` is what an earlier run saved (`to_json_ready`); an entry is saved again while its
+    file is there, so the index never outgrows the output folder.
     """
 
     def __init__(self, entries: Mapping[str, Sequence[int | str]] | None = None) -> None:
@@ -89,8 +89,15 @@ class FileIndex:
 
     @property
     def changed(self) -> bool:
-        """Whether saving the index would change it: a file noted or no longer looked up."""
-        return self.used != self._known
+        """Whether this run noted a file the saved index does not have as it is now."""
+        return any(self._known.get(path) != entry for path, entry in self.used.items())
 
     def to_json_ready(self) -> dict[str, Entry]:
-        return dict(sorted(self.used.items()))
+        """What to save: every file looked up in this run, and those only an earlier run
+        looked up (a check, or a build of some leaflets) while they are still there, so one
+        command does not make the next read every file again."""
+        kept = dict(self.used)
+        for path, entry in self._known.items():
+            if path not in kept and os.path.lexists(path):
+                kept[path] = entry
+        return dict(sorted(kept.items()))

@@ -237,6 +237,10 @@ class Memo:
         self.used: dict[str, Any] = {}
         self.files = FileIndex(files)
         self._learnt = False  # anything remembered in this run that was not recalled
+        #: The SHA-256 of the register as last found sound (see `register.read_register`).
+        self.register = ""
+        self._register_given = ""
+        self._last: tuple[bytes | None, str] = (None, "")
         self.pages: dict[str, Any] = {}  # the catalogue pages' key and files, as last made
         self._pages_given: dict[str, Any] = {}
 
@@ -256,6 +260,9 @@ class Memo:
         )
         if isinstance(pages, dict):  # kept as they are unless this run makes the pages again
             memo._pages_given = memo.pages = pages
+        register = stored.get("register")
+        if isinstance(register, str):
+            memo._register_given = memo.register = register
         return memo
 
     def pages_current(self, key: str) -> bool:
@@ -281,10 +288,16 @@ class Memo:
             return
         self.pages = {"key": key, "files": files}
 
+    def digest_of(self, data: bytes) -> str:
+        """The SHA-256 of a file's bytes, made once for the last file recalled."""
+        if self._last[0] is not data:
+            self._last = (data, hashlib.sha256(data).hexdigest())
+        return self._last[1]
+
     def recall(self, data: bytes, leaflets: Path) -> Recalled | None:
         """What was learnt of these bytes before, while every picture they show is as it
         was; None when they are new (or anything stored cannot be read back)."""
-        digest = hashlib.sha256(data).hexdigest()
+        digest = self.digest_of(data)
         entry = self.entries.get(digest)
         if not isinstance(entry, dict) or not self._pictures_unchanged(entry, leaflets):
             return None
@@ -318,8 +331,8 @@ class Memo:
         return True
 
     def remember(self, source: Source) -> None:
-        if source.measured is not None or source.yaml_sha256 in self.used:
-            return  # recalled from this memo (only a recalled source comes measured)
+        if source.yaml_sha256 in self.used:
+            return  # recalled from this memo
         for picture in source.pictures:  # noted in the index, as checked
             try:
                 if self.files.sha256(picture.path) != picture.sha256:
@@ -343,6 +356,7 @@ class Memo:
             or self.used.keys() != self.entries.keys()
             or self.files.changed
             or self.pages != self._pages_given
+            or self.register != self._register_given
         )
 
     def to_json(self) -> bytes:
@@ -353,6 +367,7 @@ class Memo:
                 "entries": self.used,
                 "files": self.files.to_json_ready(),
                 "pages": self.pages,
+                "register": self.register,
             }
         ).encode()
 
@@ -475,15 +490,21 @@ def _recall(project: Project, path: Path, memo: Memo) -> Source | None:
     if known is None:
         return None
     leaflet, places, shown, measured = known
-    return Source(path, project.relative(path), data, leaflet, places, shown, measured=measured)
+    source = Source(path, project.relative(path), data, leaflet, places, shown, measured=measured)
+    source.__dict__["yaml_sha256"] = memo.digest_of(data)  # hashed once already: not again
+    return source
 
 
 def _load_one(job: tuple[Project, Path]) -> tuple[Loaded | None, list[Problem]]:
     source, problems = load_file(*job)
     if isinstance(source, Source):
-        _ = source.readability  # measured here, where the bodies are already parsed
-        # Sent back as the memo keeps them: quicker to send, and ready to remember.
-        source = dataclasses.replace(source, places=StoredPlaces(_stored_places(source.places)))
+        # Measured here, where the bodies are already parsed, and the places sent back as the
+        # memo keeps them: quicker to send, and ready to remember.
+        source = dataclasses.replace(
+            source,
+            places=StoredPlaces(_stored_places(source.places)),
+            measured=source.readability,
+        )
     return source, problems
 
 

@@ -52,6 +52,8 @@ class Job:
 def produce(project: Project, job: Job) -> Product:
     """One leaflet's product, in this process. A leaflet that cannot be made comes back with
     its error in place of its PDFs, so the others still build."""
+    if not job.variants and job.page_stamp is None:
+        return Product(None, {})  # up to date: not even its pictures are read
     try:
         pictures = job.source.read_pictures()
         page = None

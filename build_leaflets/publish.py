@@ -328,9 +328,13 @@ def _page_link(page: Leaflet, to: Leaflet, drafts: bool) -> str:
 def _action(row: Row | None, path: Path, index: FileIndex) -> Action:
     if row is None:
         return Action.ADOPT if path.exists() else Action.PUBLISH
-    if not path.is_file():
-        return Action.RESTORE
-    return Action.UP_TO_DATE if index.sha256(path) == row.pdf_sha256 else Action.DAMAGED
+    try:
+        same = index.sha256(path) == row.pdf_sha256
+    except OSError:
+        if not path.is_file():  # gone (or not a file): made again from its source
+            return Action.RESTORE
+        raise
+    return Action.UP_TO_DATE if same else Action.DAMAGED
 
 
 def _version_conflict(source: Source, register: Register, variant: str) -> tuple[str, str] | None:

@@ -117,6 +117,8 @@ def test_a_no_op_build_finds_a_damaged_pdf_through_the_index(runner, make_projec
     for pdf in _pdfs(root):
         size, _mtime, _ctime, inode, _sha = files[str(pdf)]
         assert (size, inode) == (pdf.stat().st_size, pdf.stat().st_ino)
+    assert runner.invoke(cli, ["check"]).exit_code == 0
+    assert all(str(pdf) in _memo(root)["files"] for pdf in _pdfs(root))  # a check keeps them
     damaged = _pdfs(root)[0]
     data = bytearray(damaged.read_bytes())
     data[-20] ^= 0xFF  # the same size, other bytes
