@@ -8,10 +8,13 @@ status still reports the failure.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from build_leaflets import (
     __version__,
@@ -19,9 +22,7 @@ from build_leaflets import (
     audit,
     calendars,
     dashboard,
-    impose,
     lock,
-    pack,
     pdf,
     produce,
     publish,
@@ -31,7 +32,7 @@ from build_leaflets import (
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.files import write_atomic
-from build_leaflets.load import Memo, Source, load_all
+from build_leaflets.load import Memo, Source, load_all, paused_collector
 from build_leaflets.publish import Action, Outcome, Written
 from build_leaflets.register import (
     ARCHIVAL,
@@ -43,6 +44,9 @@ from build_leaflets.register import (
     read_register,
 )
 from build_leaflets.shard import Shard, start_fragment
+
+if TYPE_CHECKING:
+    from build_leaflets import pack
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,21 @@ class Result:
 
 
 def check(project: Project, paths: Sequence[Path] = (), jobs: int = 1) -> list[Source]:
-    """Load and check leaflets, writing nothing; raises with every problem found."""
-    return load_all(project, paths, workers=jobs)
+    """Load and check leaflets, writing nothing but the memo of what passed; raises with every
+    problem found.
+
+    Files unchanged since a build or check passed them are taken from the memo in the
+    output folder (`load.Memo`). A check of every leaflet saves the memo again, when the
+    output folder is there already: a check never makes it, and a failed check changes
+    nothing."""
+    layout = publish.Layout(project.output)
+    with paused_collector():
+        memo = _memo(project, layout)
+        sources = load_all(project, paths, memo=memo, workers=jobs)
+    if not paths and project.output.is_dir():
+        with contextlib.suppress(OSError):  # the memo only saves time
+            _save_memo(memo, layout)
+    return sources
 
 
 def readability_of(source: Source) -> readability.Readability:
@@ -100,12 +117,17 @@ def readability_of(source: Source) -> readability.Readability:
 
     Headings and list items count as sentences of their own, as the measures expect.
     """
-    return readability.measure(source.reading_text)
+    return source.readability
 
 
-def register_of(project: Project) -> Register:
+def register_of(project: Project, memo: Memo | None = None) -> Register:
+    """The publication register; with a memo, its rows are not checked field by field again
+    while the file is as a build last found it sound."""
     path = project.leaflets / REGISTER_NAME
-    return read_register(path, project.relative(path))
+    register = read_register(path, project.relative(path), memo.register if memo else "")
+    if memo is not None:
+        memo.register = register.sha256
+    return register
 
 
 def build(
@@ -142,8 +164,9 @@ def build(
     """
     size = page_size if page_size and page_size != project.site.page_size else None
     layout = publish.Layout(out or project.output, size)
-    memo = _memo(project, layout)
-    sources = load_all(project, memo=memo, workers=jobs)
+    with paused_collector():
+        memo = _memo(project, layout)
+        sources = load_all(project, memo=memo, workers=jobs)
     chosen = _select(sources, references)
     locks = [lock.output_lock(layout.out)]
     register: Register | None = None
@@ -171,25 +194,70 @@ def build(
             register,
             fragment,
             single_file,
+            memo,
         )
         result.sources = sources
         if shard is not None:
-            publish.publish_page(layout.memo(), memo.to_json())
+            _save_memo(memo, layout)
             return result
         today = dt.date.today()
-        catalogue = _catalogue(project, sources, result.register, layout)
-        shared = assets.Bundle("assets/")  # the catalogue pages lie beside assets/
-        index = render.render_index(catalogue, project, today, shared)
-        governance = _governance(project, sources, result.register, layout, today, shared)
-        assets.write(layout.out, shared.files)  # before the pages that link to them
-        result.pages = [
-            _page(project, layout.register_json(), result.register.to_json()),
-            _page(project, layout.index(), index),
-            *(_page(project, path, data) for path, data in governance),
-        ]
-        _remove_old_calendars(layout, governance)
-        publish.publish_page(layout.memo(), memo.to_json())
+        key = _pages_key(project, sources, result.register, layout, today)
+        if not memo.pages_current(key):
+            catalogue = _catalogue(project, sources, result.register, layout)
+            shared = assets.Bundle("assets/")  # the catalogue pages lie beside assets/
+            index = render.render_index(catalogue, project, today, shared)
+            governance = _governance(project, sources, result.register, layout, today, shared)
+            assets.write(layout.out, shared.files)  # before the pages that link to them
+            result.pages = [
+                _page(project, layout.register_json(), result.register.to_json()),
+                _page(project, layout.index(), index),
+                *(_page(project, path, data) for path, data in governance),
+            ]
+            _remove_old_calendars(layout, governance)
+            made = [project.root / page.path for page in result.pages]
+            memo.note_pages(_pages_key(project, sources, result.register, layout, today), made)
+        _save_memo(memo, layout)
     return result
+
+
+def _pages_key(
+    project: Project,
+    sources: list[Source],
+    register: Register,
+    layout: publish.Layout,
+    today: dt.date,
+) -> str:
+    """Everything the catalogue, governance and calendar pages are made from, as one hash:
+    the day, the tool, the settings and layouts, the register, each leaflet's source (and a
+    translation's source's), which of each leaflet's files are there to link to, which
+    calendars there are, and whether the shared assets are. A build that finds the hash it
+    noted when it last made the pages (and the pages as it left them) need not make them
+    again."""
+    digest = hashlib.sha256()
+    for part in (
+        today.isoformat(),
+        pdf.tool_versions(),
+        publish.layout_digest(project.layouts, project.site.model_dump_json()),
+        register.path.read_bytes() if register.path.is_file() else b"",
+    ):
+        digest.update((part if isinstance(part, bytes) else part.encode()) + b"\0")
+    for source in sources:
+        leaflet = source.leaflet
+        origin = source.origin.model_dump_json() if source.origin is not None else ""
+        there = "".join(
+            "1" if path.is_file() else "0"
+            for path in (
+                layout.html(leaflet, leaflet.is_draft),
+                layout.draft_pdf(leaflet),
+                layout.out / layout.file(leaflet, ARCHIVAL),
+                layout.out / layout.file(leaflet, LARGE_PRINT),
+            )
+        )
+        digest.update(f"{leaflet.name}\0{source.sha256}\0{origin}\0{there}\n".encode())
+    for calendar in sorted((layout.out / calendars.FOLDER).glob("*.ics")):  # none left over
+        digest.update(calendar.name.encode() + b"\0")
+    digest.update(b"assets" if layout.assets().is_dir() else b"no assets")
+    return digest.hexdigest()
 
 
 def _publish_all(
@@ -205,10 +273,12 @@ def _publish_all(
     register: Register | None = None,
     fragment: Path | None = None,
     single_file: bool = False,
+    memo: Memo | None = None,
 ) -> Result:
     """Plan, produce and publish each leaflet in turn, under the locks; a shard's new rows go
-    to its `fragment`, not the register."""
-    register = register_of(project) if register is None else register
+    to its `fragment`, not the register. `memo` holds the index of files already hashed."""
+    with paused_collector():
+        register = register_of(project, memo) if register is None else register
     variants = [ARCHIVAL]
     if project.site.print_files:
         variants.append(PRINT)
@@ -216,17 +286,19 @@ def _publish_all(
         variants.append(LARGE_PRINT)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
     claims = publish.Claims.read(layout.claims())
-    plans = publish.plan(
-        chosen,
-        register,
-        layout,
-        claims,
-        layout_sha=layout_sha,
-        drafts=drafts,
-        variants=variants,
-        languages=publish.language_links(sources, drafts=drafts),
-        single_file=single_file,
-    )
+    with paused_collector():
+        plans = publish.plan(
+            chosen,
+            register,
+            layout,
+            claims,
+            layout_sha=layout_sha,
+            drafts=drafts,
+            variants=variants,
+            languages=publish.language_links(sources, drafts=drafts),
+            single_file=single_file,
+            index=memo.files if memo is not None else None,
+        )
     work = [
         produce.Job(
             item.source, item.to_lay_out, item.draft, page_size, item.page_stamp, item.languages
@@ -295,11 +367,22 @@ def _write_page_assets(
     return assets.write(layout.out, {name: made[name] for name in sorted(wanted)})
 
 
+#: What the memo holds, and how: raised whenever that changes.
+MEMO_LAYOUT = 2
+
+
 def _memo(project: Project, layout: publish.Layout) -> Memo:
-    """The memo of files checked by earlier builds into this output folder."""
-    key = f"{__version__} {project.site.model_dump_json()}"
+    """The memo of files checked by earlier builds into this output folder (one written by
+    another version of the tool, another layout of the memo or other settings is not used)."""
+    key = f"{__version__} memo {MEMO_LAYOUT} {project.site.model_dump_json()}"
     path = layout.memo()
     return Memo.read(path.read_bytes() if path.is_file() else None, key)
+
+
+def _save_memo(memo: Memo, layout: publish.Layout) -> None:
+    """Save what this run learnt, unless the memo on disk already says exactly that."""
+    if memo.changed or not layout.memo().is_file():
+        publish.publish_page(layout.memo(), memo.to_json())
 
 
 def _catalogue(
@@ -464,6 +547,8 @@ def print_pack(
 def _make_packs(
     project: Project, sources: list[Source], name: str, layout: publish.Layout, day: dt.date
 ) -> list[Pack]:
+    from build_leaflets import impose, pack  # noqa: PLC0415  (print packs only: pypdf)
+
     printer = project.site.printers[name]
     register = register_of(project)
     problems = [p for source in sources for p in _pack_refusals(source, register, day)]

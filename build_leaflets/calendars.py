@@ -69,14 +69,15 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-
-from icalendar import Alarm, Calendar, Event
-from icalendar.prop import vDuration
+from typing import TYPE_CHECKING
 
 from build_leaflets import messages
 from build_leaflets.audit import Entry, State
 from build_leaflets.config import Project, Site
 from build_leaflets.render import uk_date
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 FOLDER = "calendar"
 EVERYONE = "everyone"
@@ -190,6 +191,9 @@ def _slug(owner: str) -> str:
 
 
 def _calendar(name: str, description: str, events: Sequence[Event]) -> bytes:
+    from icalendar import Calendar  # noqa: PLC0415  (when the calendars are written)
+    from icalendar.prop import vDuration  # noqa: PLC0415
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -208,6 +212,8 @@ def _calendar(name: str, description: str, events: Sequence[Event]) -> bytes:
 
 
 def _event(entry: Entry, source: Entry | None, site: Site) -> Event:
+    from icalendar import Alarm, Event  # noqa: PLC0415  (when the calendars are written)
+
     archive = dt.date.fromisoformat(entry.archive_date)
     updated = dt.date.fromisoformat(entry.last_updated)
     sequence = entry.version - 1

@@ -33,6 +33,7 @@ from build_leaflets.config import Project, load_project
 from build_leaflets.errors import LeafletError, system_problem
 from build_leaflets.files import write_atomic
 from build_leaflets.load import Source
+from build_leaflets.register import Register
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
 
@@ -185,7 +186,7 @@ def build_command(
         )
     for notice in result.notices:
         click.echo(f"Warning: {notice}", err=True)
-    _warn_about_review_dates(project, result.sources)
+    _warn_about_review_dates(project, result.sources, result.register)
     if part is not None and not draft:
         fragment = project.relative(part.fragment(out or project.output))
         click.echo(
@@ -759,8 +760,14 @@ def _warn_about_empty_versions(project: Project, sources: list[Source]) -> int:
             continue
         if register.find(leaflet.reference, leaflet.version, language=leaflet.language):
             continue  # published already: the register judged it then
+        if not any(
+            v < leaflet.version for v in review.published_versions(register, leaflet.reference)
+        ):
+            continue  # nothing published before it to compare with
         try:
-            found = review.versions(project, register, leaflet.reference, None, None, None)
+            found = review.versions(
+                project, register, leaflet.reference, None, None, None, path=source.path
+            )
         except (LeafletError, OSError):
             continue
         changed = {f.key for f in diff.compare(found.old.data, found.new.data).fields
@@ -778,11 +785,12 @@ def _warn_about_empty_versions(project: Project, sources: list[Source]) -> int:
     return warned
 
 
-def _warn_about_review_dates(project: Project, sources: list[Source]) -> None:
-    """Name every leaflet that is expired or due for review, each time anything is built."""
+def _warn_about_review_dates(project: Project, sources: list[Source], register: Register) -> None:
+    """Name every leaflet that is expired or due for review, each time anything is built
+    (`register` as the build left it)."""
     entries = audit.audit(
         sources,
-        build.register_of(project),
+        register,
         as_of=dt.date.today(),
         due_within=project.site.due_within_days,
     )

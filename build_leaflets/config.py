@@ -6,6 +6,8 @@ them. A mistyped setting is an error with its line, like a mistake in a leaflet.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -120,11 +122,31 @@ class Project(BaseModel):
         return self.root / self.site.output_dir
 
     def relative(self, path: Path) -> str:
-        """A path as the user would type it from the project folder, for messages."""
+        """A path as the user would type it from the project folder, for messages.
+
+        A path already written inside the project is shown as it is written, without asking
+        the file system (a build names tens of thousands of files); others are resolved."""
+        text = str(path)
+        if path.is_absolute() and "/.." not in text:
+            for prefix in _prefixes(self.root):
+                if text.startswith(prefix):
+                    return text[len(prefix) :]
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(_resolved(self.root)).as_posix()
         except ValueError:
             return str(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
+@functools.lru_cache(maxsize=16)
+def _prefixes(root: Path) -> tuple[str, ...]:
+    """The project folder as written and as resolved, each ending in a separator: a path
+    that starts with one is inside (compared as text: a build names tens of thousands)."""
+    return tuple(dict.fromkeys(str(r).rstrip(os.sep) + os.sep for r in (root, _resolved(root))))
 
 
 def find_root(start: Path) -> Path:

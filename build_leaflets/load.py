@@ -8,24 +8,27 @@ are caught.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import ValidationError
 
-from build_leaflets import fonts, markup, messages, pictures, screen, translation
+from build_leaflets import fonts, markup, messages, pictures, readability, screen, translation
 from build_leaflets.config import Project
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
+from build_leaflets.fileindex import FileIndex
 from build_leaflets.model import (
     STANDARD_SECTIONS,
     Leaflet,
@@ -51,13 +54,15 @@ class Source:
     display: str
     data: bytes
     leaflet: Leaflet
-    places: dict[Path_, Place] = field(repr=False)
+    places: Mapping[Path_, Place] = field(repr=False)
     pictures: tuple[Picture, ...] = ()
     #: For a translation: its source leaflet as it is now (to tell which sections are out of
     #: date), and the values it prints from it (see `translation.inherited`).
     origin: Leaflet | None = field(default=None, repr=False)
     inherited: bytes = b""
     origin_path: Path | None = None  # the source's file
+    #: Its reading measures, when the memo of an earlier run already has them.
+    measured: readability.Readability | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -117,6 +122,12 @@ class Source:
             blocks += [section.heading, markup.plain_text(section.body)]
         return "\n".join(block for block in blocks if block)
 
+    @functools.cached_property
+    def readability(self) -> readability.Readability:
+        """Reading measures over `reading_text` (headings and list items count as sentences
+        of their own, as the measures expect)."""
+        return self.measured or readability.measure(self.reading_text)
+
     def value_place(self, field: str) -> tuple[int, int]:
         """Line and column of a field's value, for messages found after loading."""
         return value_place(self.places, split(field))
@@ -163,20 +174,75 @@ def leaflet_files(project: Project, paths: Sequence[Path] = ()) -> list[Path]:
     return files
 
 
+class StoredPlaces(Mapping[Path_, Place]):
+    """A leaflet's places as the memo stores them (one JSON text, which reads back far faster
+    than thousands of small lists), made into `Place`s only when one is asked for (for a
+    message about the leaflet): most builds and checks never ask."""
+
+    def __init__(self, stored: str) -> None:
+        self.stored = stored
+        self._made: dict[Path_, Place] | None = None
+
+    def _places(self) -> dict[Path_, Place]:
+        if self._made is None:
+            self._made = {tuple(key): Place(*place) for key, place in json.loads(self.stored)}
+        return self._made
+
+    def __getitem__(self, key: Path_) -> Place:
+        return self._places()[key]
+
+    def __iter__(self) -> Iterator[Path_]:
+        return iter(self._places())
+
+    def __len__(self) -> int:
+        return len(self._places())
+
+
+def _stored_places(places: Mapping[Path_, Place]) -> str:
+    if isinstance(places, StoredPlaces):
+        return places.stored
+    listed = [[list(key), _fields_of(place)] for key, place in places.items()]
+    return json.dumps(listed, separators=(",", ":"))
+
+
+class Recalled(NamedTuple):
+    """What the memo knows of a file checked before."""
+
+    leaflet: Leaflet
+    places: StoredPlaces
+    pictures: tuple[Picture, ...]
+    measured: readability.Readability
+
+
 class Memo:
-    """What an earlier build learnt about files that have not changed since.
+    """What an earlier build or check learnt about files that have not changed since.
 
     Checking a leaflet (YAML, the model, every Markdown body) costs milliseconds; a catalogue of
     thousands makes that seconds, for a build with nothing to do. A file whose bytes, site
-    settings and tool version are the same as when it last passed is taken from here instead.
-    Files with pictures are always checked again (a picture can go missing without the file
-    changing). The memo lives in the output folder: deleting it only costs time.
+    settings and tool version are the same as when it last passed is taken from here instead;
+    so is one that shows pictures, while each picture is the one it was checked with (found
+    by size, times and inode in `files`, the index also used for the published PDFs, and
+    hashed again only when those change). The memo lives in the output folder: deleting it
+    only costs time.
     """
 
-    def __init__(self, key: str, entries: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        entries: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> None:
         self.key = key
         self.entries: dict[str, Any] = entries or {}
         self.used: dict[str, Any] = {}
+        self.files = FileIndex(files)
+        self._learnt = False  # anything remembered in this run that was not recalled
+        #: The SHA-256 of the register as last found sound (see `register.read_register`).
+        self.register = ""
+        self._register_given = ""
+        self._last: tuple[bytes | None, str] = (None, "")
+        self.pages: dict[str, Any] = {}  # the catalogue pages' key and files, as last made
+        self._pages_given: dict[str, Any] = {}
 
     @classmethod
     def read(cls, data: bytes | None, key: str) -> Memo:
@@ -184,41 +250,148 @@ class Memo:
             stored = json.loads(data or b"{}")
         except ValueError:
             stored = {}
-        return cls(key, stored.get("entries") if stored.get("key") == key else None)
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return cls(key)
+        entries, files, pages = stored.get("entries"), stored.get("files"), stored.get("pages")
+        memo = cls(
+            key,
+            entries if isinstance(entries, dict) else None,
+            files if isinstance(files, dict) else None,
+        )
+        if isinstance(pages, dict):  # kept as they are unless this run makes the pages again
+            memo._pages_given = memo.pages = pages
+        register = stored.get("register")
+        if isinstance(register, str):
+            memo._register_given = memo.register = register
+        return memo
 
-    def knows(self, path: Path, root: Path) -> bool:
-        """Whether the file, as it is now, was checked before (read cheaply, no parsing)."""
-        data = screen.read_file(path, root)
-        return isinstance(data, bytes) and hashlib.sha256(data).hexdigest() in self.entries
+    def pages_current(self, key: str) -> bool:
+        """Whether the catalogue pages were last made from `key` and are still as they were
+        made (each compared by checksum, through the file index)."""
+        given = self._pages_given
+        files = given.get("files")
+        if given.get("key") != key or not isinstance(files, dict) or not files:
+            return False
+        for name, sha in files.items():
+            try:
+                if self.files.sha256(Path(name)) != sha:
+                    return False
+            except OSError:
+                return False
+        return True
 
-    def recall(self, data: bytes) -> tuple[Leaflet, dict[Path_, Place]] | None:
-        digest = hashlib.sha256(data).hexdigest()
+    def note_pages(self, key: str, paths: Iterable[Path]) -> None:
+        """Remember what the catalogue pages were made from, and each page's checksum."""
+        try:
+            files = {str(path): self.files.sha256(path) for path in paths}
+        except OSError:
+            return
+        self.pages = {"key": key, "files": files}
+
+    def digest_of(self, data: bytes) -> str:
+        """The SHA-256 of a file's bytes, made once for the last file recalled."""
+        if self._last[0] is not data:
+            self._last = (data, hashlib.sha256(data).hexdigest())
+        return self._last[1]
+
+    def recall(self, data: bytes, leaflets: Path) -> Recalled | None:
+        """What was learnt of these bytes before, while every picture they show is as it
+        was; None when they are new (or anything stored cannot be read back)."""
+        digest = self.digest_of(data)
         entry = self.entries.get(digest)
-        if entry is None:
+        if not isinstance(entry, dict) or not self._pictures_unchanged(entry, leaflets):
             return None
         try:
-            leaflet = Leaflet.model_validate(entry["leaflet"])
-        except (ValidationError, KeyError, TypeError):
+            leaflet = Leaflet.model_validate_json(entry["leaflet"])
+            stored = entry["places"]
+            if not isinstance(stored, str):
+                return None
+            places = StoredPlaces(stored)
+            shown = tuple(Picture(name, leaflets / name, sha) for name, sha in entry["pictures"])
+            measured = readability.Readability(**entry["readability"])
+        except (ValidationError, KeyError, TypeError, ValueError):
             return None
         self.used[digest] = entry
-        places = {tuple(key): Place(*place) for key, place in entry["places"]}
-        return leaflet, places
+        return Recalled(leaflet, places, shown, measured)
+
+    def _pictures_unchanged(self, entry: dict[str, Any], leaflets: Path) -> bool:
+        """Each picture is the file it was (same size, times and inode: see `FileIndex`), or
+        is still where a picture may be and has the same bytes."""
+        for name, sha in entry.get("pictures", ()):
+            path = leaflets / name
+            if self.files.known(path) == sha:
+                continue
+            if markup.image_problem(name, leaflets) is not None:
+                return False
+            try:
+                if self.files.sha256(path) != sha:
+                    return False
+            except OSError:
+                return False
+        return True
 
     def remember(self, source: Source) -> None:
-        if source.pictures or source.yaml_sha256 in self.used:
-            return
+        if source.yaml_sha256 in self.used:
+            return  # recalled from this memo
+        for picture in source.pictures:  # noted in the index, as checked
+            try:
+                if self.files.sha256(picture.path) != picture.sha256:
+                    return  # changed since it was checked: check it again next time
+            except OSError:
+                return
+        self._learnt = True
         self.used[source.yaml_sha256] = {
-            "leaflet": source.leaflet.model_dump(mode="json"),
-            "places": [[list(key), _fields_of(place)] for key, place in source.places.items()],
+            "leaflet": source.leaflet.model_dump_json(),
+            "places": _stored_places(source.places),
+            "pictures": [[picture.name, picture.sha256] for picture in source.pictures],
+            "readability": dataclasses.asdict(source.readability),
         }
 
+    @property
+    def changed(self) -> bool:
+        """Whether this run learnt anything new, or used less than it was given (a file
+        changed or gone): otherwise the memo on disk is already this one."""
+        return (
+            self._learnt
+            or self.used.keys() != self.entries.keys()
+            or self.files.changed
+            or self.pages != self._pages_given
+            or self.register != self._register_given
+        )
+
     def to_json(self) -> bytes:
-        """Only the files of this build are kept, so the memo never outgrows the catalogue."""
-        return json.dumps({"key": self.key, "entries": self.used}).encode()
+        """Only the files of this run are kept, so the memo never outgrows the catalogue."""
+        return json.dumps(
+            {
+                "key": self.key,
+                "entries": self.used,
+                "files": self.files.to_json_ready(),
+                "pages": self.pages,
+                "register": self.register,
+            }
+        ).encode()
 
 
 def _fields_of(place: Place) -> list[int]:
-    return [getattr(place, field.name) for field in dataclasses.fields(Place)]
+    return [getattr(place, name) for name in _PLACE_FIELDS]
+
+
+_PLACE_FIELDS = tuple(field.name for field in dataclasses.fields(Place))
+
+
+@contextlib.contextmanager
+def paused_collector() -> Iterator[None]:
+    """Python's cycle collector paused while a catalogue is read in bulk: each object made
+    then lives for the whole build, yet every few thousand allocations the collector would
+    walk all of them again (a third of a build with nothing to do, at 5,000 leaflets). Only
+    reading and planning are run this way, never laying out, which makes cyclic garbage."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 #: Below this many files, starting worker processes costs more than it saves.
@@ -280,14 +453,19 @@ def _with_translations(sources: list[Source], translated: list[Source]) -> list[
 def _load_files(
     project: Project, files: list[Path], memo: Memo | None, workers: int
 ) -> Iterator[tuple[Loaded | None, list[Problem]]]:
-    """Each file's result, in order: here, or in worker processes for a large catalogue."""
-    pending = [p for p in files if memo is None or not memo.knows(p, project.root)]
+    """Each file's result, in order: from the memo, checked here, or checked in worker
+    processes when many files are new."""
+    recalled = {path: _recall(project, path, memo) for path in files} if memo is not None else {}
+    pending = [path for path in files if recalled.get(path) is None]
     if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
         for path in files:
-            yield load_file(project, path, memo)
+            known = recalled.get(path)
+            yield (known, []) if known is not None else load_file(project, path)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, os.cpu_count() or 1), mp_context=context) as pool:
+    workers = min(workers, os.cpu_count() or 1)
+    # Checking makes garbage of its own: collected in the workers whatever the build pauses.
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
         checked = dict(
             zip(
                 pending,
@@ -296,13 +474,37 @@ def _load_files(
             )
         )
     for path in files:
-        yield checked[path] if path in checked else load_file(project, path, memo)
+        known = recalled.get(path)
+        yield (known, []) if known is not None else checked[path]
+
+
+def _recall(project: Project, path: Path, memo: Memo) -> Source | None:
+    """The file as the memo knows it (read, not parsed), or None. Translations are always
+    checked, against their source as it is now."""
+    if translation.is_translation_file(path):
+        return None
+    data = screen.read_file(path, project.root)
+    if not isinstance(data, bytes):
+        return None
+    known = memo.recall(data, project.leaflets)
+    if known is None:
+        return None
+    leaflet, places, shown, measured = known
+    source = Source(path, project.relative(path), data, leaflet, places, shown, measured=measured)
+    source.__dict__["yaml_sha256"] = memo.digest_of(data)  # hashed once already: not again
+    return source
 
 
 def _load_one(job: tuple[Project, Path]) -> tuple[Loaded | None, list[Problem]]:
     source, problems = load_file(*job)
     if isinstance(source, Source):
-        _ = source.reading_text  # made here, where the bodies are already parsed
+        # Measured here, where the bodies are already parsed, and the places sent back as the
+        # memo keeps them: quicker to send, and ready to remember.
+        source = dataclasses.replace(
+            source,
+            places=StoredPlaces(_stored_places(source.places)),
+            measured=source.readability,
+        )
     return source, problems
 
 
@@ -334,9 +536,17 @@ def load_file(
     if isinstance(read, screen.Refusal):
         return None, [_refused(display, read)]
     data = read
-    known = memo.recall(data) if memo is not None and not is_translation else None
+    known = memo.recall(data, project.leaflets) if memo is not None and not is_translation else None
     if known is not None:
-        return Source(path, display, data, *known), []
+        return Source(
+            path,
+            display,
+            data,
+            known.leaflet,
+            known.places,
+            known.pictures,
+            measured=known.measured,
+        ), []
     text = screen.decode(data)
     if isinstance(text, screen.Refusal):
         return None, [_refused(display, text)]
@@ -570,13 +780,29 @@ def _pictures(
                 data = (leaflets / name).read_bytes()
             except OSError as error:
                 problem: str | None = f"image '{name}' cannot be read ({error.strerror})"
+                sha = ""
             else:
-                problem = pictures.problem(name, data)
+                sha = hashlib.sha256(data).hexdigest()
+                problem = _picture_problem(name, data, sha)
             if problem is not None:
                 problems.append(Problem(display, *place, join(path), problem))
                 continue
-            found[name] = Picture(name, leaflets / name, hashlib.sha256(data).hexdigest())
+            found[name] = Picture(name, leaflets / name, sha)
     return tuple(found.values())
+
+
+#: What `pictures.problem` said of each picture (by name and checksum) in this process: many
+#: leaflets show the same logo or diagram, and decoding every pixel of it again says nothing new.
+_PICTURE_PROBLEMS: dict[tuple[str, str], str | None] = {}
+
+
+def _picture_problem(name: str, data: bytes, sha: str) -> str | None:
+    key = (name, sha)
+    if key not in _PICTURE_PROBLEMS:
+        if len(_PICTURE_PROBLEMS) >= 4096:
+            _PICTURE_PROBLEMS.clear()
+        _PICTURE_PROBLEMS[key] = pictures.problem(name, data)
+    return _PICTURE_PROBLEMS[key]
 
 
 def _refused(display: str, refusal: screen.Refusal) -> Problem:

@@ -275,7 +275,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def is_valid_reference(value: str) -> bool:
-    return re.fullmatch(REFERENCE_PATTERN, value) is not None
+    return _REFERENCE.fullmatch(value) is not None
+
+
+_REFERENCE = re.compile(REFERENCE_PATTERN)
 
 
 def json_schema() -> dict[str, Any]:

@@ -151,16 +151,24 @@ def _transform(profile: bytes, mode: str) -> ImageCmsTransform:
     )
 
 
+@functools.lru_cache(maxsize=32)  # a worker meets the same logo or photo in many leaflets
 def _photo_for_print(data: bytes, profile: bytes) -> bytes:
+    """A photo as a CMYK JPEG. One without transparency (nearly every photo) is converted as
+    it is, without the four-channel copy and white backing a transparent one needs, which
+    would triple the memory a large photo takes for the same pixels."""
     from PIL import Image, ImageCms  # noqa: PLC0415
 
     with Image.open(io.BytesIO(data)) as picture:
         if picture.mode == "CMYK":
             return data  # already for a press
-        rgb = picture.convert("RGBA")
-    flat = Image.new("RGB", rgb.size, "white")  # print has no transparency: paper shows
-    flat.paste(rgb, mask=rgb.getchannel("A"))
-    cmyk = ImageCms.applyTransform(flat, _transform(profile, "RGB"))
+        if picture.mode == "RGB" and "transparency" not in picture.info:
+            cmyk = ImageCms.applyTransform(picture, _transform(profile, "RGB"))
+        else:
+            rgb = picture.convert("RGBA")
+            flat = Image.new("RGB", rgb.size, "white")  # print has no transparency: paper
+            flat.paste(rgb, mask=rgb.getchannel("A"))
+            del rgb
+            cmyk = ImageCms.applyTransform(flat, _transform(profile, "RGB"))
     assert cmyk is not None
     out = io.BytesIO()
     cmyk.save(out, "JPEG", quality=95, subsampling=0, optimize=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,7 +171,7 @@ def _model_at(loc: Path_) -> type[BaseModel]:
     return Leaflet
 
 
-def known_prefix(places: dict[Path_, Place], loc: Path_) -> Path_:
+def known_prefix(places: Mapping[Path_, Place], loc: Path_) -> Path_:
     """The longest part of `loc` written in the file (a plain-text section has no `body`)."""
     for end in range(len(loc), 0, -1):
         if loc[:end] in places:
@@ -178,12 +179,12 @@ def known_prefix(places: dict[Path_, Place], loc: Path_) -> Path_:
     return loc
 
 
-def key_place(places: dict[Path_, Place], loc: Path_) -> tuple[int, int]:
+def key_place(places: Mapping[Path_, Place], loc: Path_) -> tuple[int, int]:
     place = places.get(known_prefix(places, loc)) if loc else None
     return (place.line, place.column) if place else (1, 1)
 
 
-def value_place(places: dict[Path_, Place], loc: Path_) -> tuple[int, int]:
+def value_place(places: Mapping[Path_, Place], loc: Path_) -> tuple[int, int]:
     place = places.get(known_prefix(places, loc)) if loc else None
     return (place.value_line, place.value_column) if place else (1, 1)
 

@@ -5,19 +5,23 @@ Laying out PDFs is nearly all of a build's time, and each leaflet is independent
 is spread over processes (`--jobs`). Workers only compute: a job carries one leaflet and what it
 needs, and comes back as a `Product` (the page's HTML and each PDF's bytes); the parent process
 stays the only writer of the output folder, and takes products in the order the jobs were
-given, so messages and files come out the same whatever the number of workers. Each worker
-imports WeasyPrint once, keeps one font configuration and parses the shared stylesheets once,
-then freezes what it has made for the garbage collector; it ignores Ctrl-C, which the parent
-handles by stopping the pool before anything half-made is written.
+given, so messages and files come out the same whatever the number of workers. Workers are
+forked from a small warm process that has imported WeasyPrint (`build_leaflets.warm`), not from
+the build, so their memory does not grow with the catalogue. Each keeps one font configuration
+and parses the shared stylesheets once, then freezes what it has made for the garbage
+collector; it ignores Ctrl-C, which the parent handles by stopping the pool before anything
+half-made is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Generator, Mapping, Sequence
+import sys
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +52,8 @@ class Job:
 def produce(project: Project, job: Job) -> Product:
     """One leaflet's product, in this process. A leaflet that cannot be made comes back with
     its error in place of its PDFs, so the others still build."""
+    if not job.variants and job.page_stamp is None:
+        return Product(None, {})  # up to date: not even its pictures are read
     try:
         pictures = job.source.read_pictures()
         page = None
@@ -85,15 +91,15 @@ def produce_all(
         for job in jobs:
             yield produce(project, job)
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(busy)),
-        mp_context=context,
+        mp_context=_worker_context(),
         initializer=_start_worker,
         initargs=(project,),
     )
     try:
-        made = pool.map(_work, busy, chunksize=1)
+        with _main_left_out():
+            made = pool.map(_work, busy, chunksize=1)  # starts the workers
         for job in jobs:
             yield (
                 next(made) if job.variants or job.page_stamp is not None else produce(project, job)
@@ -101,6 +107,35 @@ def produce_all(
     finally:
         # On Ctrl-C (or any error) drop what is queued instead of waiting for it.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a small, warm process (`build_leaflets.warm`), never
+    from the build itself, whose memory grows with the catalogue; spawned where there is no
+    fork (Windows)."""
+    if os.name != "posix":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["build_leaflets.warm"])
+    return context
+
+
+@contextlib.contextmanager
+def _main_left_out() -> Iterator[None]:
+    """While workers start, the program that started the build (the console script, or an
+    editor's or a test runner's script) is not named to them: multiprocessing would run it
+    again in each, importing the whole command line (and its memory) for nothing. A worker
+    needs only what its jobs name, which it imports as it unpickles them."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def _lay_out(

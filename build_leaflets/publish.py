@@ -28,6 +28,7 @@ from pathlib import Path
 
 from build_leaflets import __version__, assets
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound, PublishError
+from build_leaflets.fileindex import FileIndex
 from build_leaflets.files import sync_folder, temporary_beside, write_atomic
 from build_leaflets.load import Source
 from build_leaflets.model import Leaflet
@@ -136,15 +137,18 @@ class Claims:
     it survives a build killed between the file and its register row.
     """
 
-    def __init__(self, path: Path, claims: dict[str, Claim]) -> None:
+    def __init__(self, path: Path, claims: dict[str, Claim] | None = None) -> None:
         self.path = path
-        self._claims = claims
+        self._claims = claims  # read when first asked: only a file in the way needs it
 
     @classmethod
     def read(cls, path: Path) -> Claims:
+        return cls(path)
+
+    def _read(self) -> dict[str, Claim]:
         claims: dict[str, Claim] = {}
         try:
-            lines = path.read_bytes().splitlines()
+            lines = self.path.read_bytes().splitlines()
         except FileNotFoundError:
             lines = []
         for line in lines:
@@ -154,9 +158,11 @@ class Claims:
             except (ValueError, KeyError, TypeError):
                 continue  # a line torn by a crash claims nothing
             claims[claim.file] = claim
-        return cls(path, claims)
+        return claims
 
     def get(self, file: str) -> Claim | None:
+        if self._claims is None:
+            self._claims = self._read()
         return self._claims.get(file)
 
     def add(self, claim: Claim) -> None:
@@ -168,7 +174,8 @@ class Claims:
             os.fsync(fd)
         finally:
             os.close(fd)
-        self._claims[claim.file] = claim
+        if self._claims is not None:
+            self._claims[claim.file] = claim
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -214,10 +221,14 @@ def plan(
     variants: Sequence[str] = (ARCHIVAL,),
     languages: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] | None = None,
     single_file: bool = False,
+    index: FileIndex | None = None,
 ) -> list[Plan]:
     """Decide every file's action; raise with every version conflict before any writing.
 
-    `single_file` makes the web pages self-contained (see `page_stamp`)."""
+    `single_file` makes the web pages self-contained (see `page_stamp`). Each published PDF
+    is compared with the register's checksum, through `index` (which reads a file again
+    only when its size, times or inode changed) when there is one."""
+    index = index or FileIndex()
     plans: list[Plan] = []
     problems: list[Problem] = []
     for source in sources:
@@ -258,7 +269,9 @@ def plan(
             row = register.find(
                 leaflet.reference, leaflet.version, layout.variant_name(variant), leaflet.language
             )
-            steps.append(Step(variant, _action(row, path), path, row, claims.get(file)))
+            action = _action(row, path, index)
+            claim = claims.get(file) if action is Action.ADOPT else None
+            steps.append(Step(variant, action, path, row, claim))
         if notice:  # its published files stay as they are; nothing is laid out
             steps = [s for s in steps if s.action is Action.UP_TO_DATE]
         plans.append(Plan(source, False, tuple(steps), page, page_stamp, others, notice))
@@ -317,12 +330,16 @@ def _page_link(page: Leaflet, to: Leaflet, drafts: bool) -> str:
     return f"../{to.name}.html" if page.is_draft else f"drafts/{to.name}.html"
 
 
-def _action(row: Row | None, path: Path) -> Action:
+def _action(row: Row | None, path: Path, index: FileIndex) -> Action:
     if row is None:
         return Action.ADOPT if path.exists() else Action.PUBLISH
-    if not path.is_file():
-        return Action.RESTORE
-    return Action.UP_TO_DATE if sha256_file(path) == row.pdf_sha256 else Action.DAMAGED
+    try:
+        same = index.sha256(path) == row.pdf_sha256
+    except OSError:
+        if not path.is_file():  # gone (or not a file): made again from its source
+            return Action.RESTORE
+        raise
+    return Action.UP_TO_DATE if same else Action.DAMAGED
 
 
 def _version_conflict(source: Source, register: Register, variant: str) -> tuple[str, str] | None:

@@ -18,16 +18,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import hashlib
 import io
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path, PurePosixPath
-
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from pathlib import Path
 
 from build_leaflets.errors import LeafletError, Problem, ProblemsFound
 from build_leaflets.files import write_atomic
@@ -51,6 +49,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what ends a line for the csv reader (
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # line breaks are told apart
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() is True, int("²") fails
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
+_DRIVE = re.compile(r"[A-Za-z]:")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PDF_FILE = re.compile(r"(pdf/[A-Za-z0-9-]+/|print/)[A-Za-z0-9-]+\.pdf")
 _EXAMPLE_FILE = "pdf/PSY-0042/PSY-0042-v1.pdf"
@@ -93,6 +93,8 @@ class Register:
 
     path: Path
     rows: tuple[Row, ...]
+    #: The SHA-256 of the file as read (every row of it found sound), or "".
+    sha256: str = ""
 
     def find(
         self,
@@ -235,7 +237,7 @@ def _date_problem(value: str) -> str | None:
 
 
 def _language_problem(value: str) -> str | None:
-    if re.fullmatch(LANGUAGE_PATTERN, value):
+    if _LANGUAGE.fullmatch(value):
         return None
     return f"is not a language tag like en-GB, cy or zh-Hans: {_shown(value)}"
 
@@ -248,14 +250,14 @@ def _file_problem(value: str) -> str | None:
     """A published file must lie inside the output folder, where the tool put it, so nothing
     that trusts the register (verify, print-pack, rebuilds) can be led to read elsewhere."""
     where = f"it must be a path inside the output folder, like {_EXAMPLE_FILE}"
-    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
+    if value.startswith(("/", "\\")) or _DRIVE.match(value):
         return f"is an absolute path: {_shown(value)}; {where}"
     if "\\" in value:
         return (
             f"contains a backslash: {_shown(value)}; paths use forward slashes, "
             f"like {_EXAMPLE_FILE}"
         )
-    if ".." in PurePosixPath(value).parts:
+    if ".." in value.split("/"):
         return f"goes outside the output folder (a '..' part): {_shown(value)}; {where}"
     if not _PDF_FILE.fullmatch(value):
         return (
@@ -285,9 +287,12 @@ def check_fields(values: Mapping[str, str]) -> list[tuple[str, str]]:
     breaks it and `append_rows` refuses to write a row that would.
     """
     found: list[tuple[str, str]] = []
+    limit = min(FIELD_LIMIT, csv.field_size_limit())
     for column in COLUMNS:
         value = values[column]
-        problem = _text_problem(value)
+        # Nearly every field is short, printable text: only the others are looked at closely.
+        plain = len(value) <= limit and value.isprintable()
+        problem = None if plain else _text_problem(value)
         rule = _RULES.get(column)
         if problem is None and rule is not None:
             problem = rule(value)
@@ -320,12 +325,16 @@ def _encode(columns: Sequence[str], rows: Iterable[Row], *, header: bool) -> byt
 # --- Reading ----------------------------------------------------------------------------------
 
 
-def read_register(path: Path, shown_as: str) -> Register:
+def read_register(path: Path, shown_as: str, checked: str = "") -> Register:
     """Read the register; a missing or empty file is an empty register, a damaged one an error.
 
     Every defect found is reported at once as `shown_as:LINE: ...`, and then nothing is
     returned: a command that acted on the readable rows only would treat the others' PDFs as
     never published.
+
+    `checked` is the SHA-256 of the file as an earlier read found every row sound: when the
+    file still has it, the rows are read without checking each field again (the layout of
+    the file, its header and each row's number of fields still are).
     """
     if not path.is_file():
         return Register(path, ())
@@ -334,15 +343,16 @@ def read_register(path: Path, shown_as: str) -> Register:
     except OSError as error:
         raise LeafletError(f"{shown_as}: cannot be read ({error.strerror or error})") from None
     restore = f"restore the file from git (git checkout {shown_as})"
+    sha256 = hashlib.sha256(data).hexdigest()
     text = _decode(data, shown_as, restore)
-    problems, rows = _parse(text, shown_as, restore)
+    problems, rows = _parse(text, shown_as, restore, trusted=sha256 == checked)
     if problems:
         shown = sorted(problems)[:MAX_SHOWN]
         more = len(problems) - len(shown)
         summary = f"...and {more} more problem(s) like these.\n" if more else ""
         summary += _damaged(shown_as)
         raise ProblemsFound(shown, summary)
-    return Register(path, tuple(rows))
+    return Register(path, tuple(rows), sha256)
 
 
 def _damaged(shown_as: str) -> str:
@@ -376,7 +386,9 @@ def _probable_encoding(data: bytes) -> str:
     return "Windows-1252"
 
 
-def _parse(text: str, shown_as: str, restore: str) -> tuple[list[Problem], list[Row]]:
+def _parse(
+    text: str, shown_as: str, restore: str, *, trusted: bool = False
+) -> tuple[list[Problem], list[Row]]:
     """Rows and problems of the decoded text; the header is the first row that is not blank."""
     problems: list[Problem] = []
     rows: list[Row] = []
@@ -431,7 +443,7 @@ def _parse(text: str, shown_as: str, restore: str) -> tuple[list[Problem], list[
         if migrated:
             record = [*record, SOURCE_LANGUAGE]
         values = dict(zip(header, record, strict=True))
-        found = check_fields(values)
+        found = [] if trusted else check_fields(values)
         for column, message in found:
             problem(start, f"{message}; {fix}", column)
         if not found:
@@ -567,6 +579,9 @@ class PdfRecord:
 
 def read_pdf(path: Path, shown_as: str) -> PdfRecord:
     """Read a PDF's document information, attachments and XMP, as verify needs them."""
+    from pypdf import PdfReader  # noqa: PLC0415  (only for the commands that read PDFs back)
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
     try:
         reader = PdfReader(path)
         info = {str(k).lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}

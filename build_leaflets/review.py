@@ -82,6 +82,8 @@ def versions(
     from_version: int | None = None,
     to_version: int | None = None,
     out: Path | None = None,
+    *,
+    path: Path | None = None,
 ) -> Versions:
     """The two versions of a leaflet (a source, not a translation) to compare.
 
@@ -101,8 +103,8 @@ def versions(
     if not is_valid_reference(reference):
         raise LeafletError(f"{reference!r} is not a leaflet reference (like PSY-0042)")
     out = out or project.output
-    path = _working_path(project, reference)
-    published = sorted({row.version for row in _rows(register, reference)})
+    path = path or _working_path(project, reference)
+    published = published_versions(register, reference)
 
     if to_version is None or to_version not in published:
         working = _working(project, register, reference, path) if path is not None else None
@@ -138,6 +140,11 @@ def versions(
         )
     old = _published(project, register, reference, from_version, out, path, published)
     return Versions(old, new)
+
+
+def published_versions(register: Register, reference: str) -> list[int]:
+    """The versions of a source leaflet the register records as published, oldest first."""
+    return sorted({row.version for row in _rows(register, reference)})
 
 
 def _rows(register: Register, reference: str) -> list[Row]:
@@ -385,17 +392,21 @@ def _text(row: Row, data: bytes, origin: str, shown: str) -> Text:
     )
 
 
+#: libyaml's safe loader where it is built in (several times quicker), else PyYAML's own.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse(data: bytes, shown: str) -> dict[str, Any]:
     """YAML as a leaflet file may be written (screened as `load` screens it), not checked
     against today's rules: an old version may not follow a rule added since."""
     text = screen.decode(data)
     if isinstance(text, screen.Refusal):
         raise LeafletError(f"{shown}: {text.message}")
-    refusals = screen.screen_yaml(text, yaml.SafeLoader)
+    refusals = screen.screen_yaml(text, _LOADER)
     if refusals:
         raise LeafletError(f"{shown}: {refusals[0].message}")
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_LOADER)  # a safe loader: no Python objects
     except yaml.YAMLError as error:
         raise LeafletError(f"{shown}: cannot be read as YAML ({error})") from None
     if not isinstance(raw, dict):

@@ -178,24 +178,20 @@ def screen_yaml(text: str, loader: type[yaml.SafeLoader]) -> list[Refusal]:
             is_key = bool(frames) and frames[-1].mapping and frames[-1].awaiting_key
             if frames and not frames[-1].mapping:
                 frames[-1].index += 1
-            field = ".".join(frame.part for frame in frames if frame.part)
-            if is_key and isinstance(event, yaml.ScalarEvent):
-                field = ".".join(filter(None, (field, event.value[:60])))
-            mark = event.start_mark
-            refusal = _refusal(event, (mark.line + 1, mark.column + 1), field)
-            if refusal is not None:
-                return [refusal]
+            why = _refused_because(event)
+            deep = isinstance(event, yaml.CollectionStartEvent) and len(frames) >= MAX_DEPTH
+            if why is None and deep:
+                why = (
+                    f"is nested more than {MAX_DEPTH} levels deep; a leaflet needs at most 3 "
+                    "(check the indentation)"
+                )
+            if why is not None:  # the field is named only for a refusal: most files have none
+                field = ".".join(frame.part for frame in frames if frame.part)
+                if is_key and isinstance(event, yaml.ScalarEvent):
+                    field = ".".join(filter(None, (field, event.value[:60])))
+                mark = event.start_mark
+                return [Refusal(mark.line + 1, mark.column + 1, field, why)]
             if isinstance(event, yaml.CollectionStartEvent):
-                if len(frames) >= MAX_DEPTH:
-                    return [
-                        Refusal(
-                            mark.line + 1,
-                            mark.column + 1,
-                            field,
-                            f"is nested more than {MAX_DEPTH} levels deep; a leaflet needs "
-                            "at most 3 (check the indentation)",
-                        )
-                    ]
                 if is_key:
                     frames[-1].awaiting_key = False
                 frames.append(_Frame(isinstance(event, yaml.MappingStartEvent)))
@@ -219,35 +215,22 @@ def _value_read(frames: list[_Frame]) -> None:
         frames[-1].awaiting_key = True
 
 
-def _refusal(event: yaml.NodeEvent, place: tuple[int, int], field: str) -> Refusal | None:
+def _refused_because(event: yaml.NodeEvent) -> str | None:
+    """Why an event is refused, if it is."""
     if isinstance(event, yaml.AliasEvent):
-        return Refusal(
-            *place,
-            field,
-            f"aliases (*{event.anchor}) are not allowed in a leaflet; write the text out in full",
-        )
+        return f"aliases (*{event.anchor}) are not allowed in a leaflet; write the text out in full"
     if event.anchor is not None:
-        return Refusal(
-            *place,
-            field,
-            f"anchors (&{event.anchor}) are not allowed in a leaflet; remove '&{event.anchor}'",
-        )
+        return f"anchors (&{event.anchor}) are not allowed in a leaflet; remove '&{event.anchor}'"
     tag = getattr(event, "tag", None)
     if tag is not None:  # the parser sets a tag only where one is written
         shown = tag.replace("tag:yaml.org,2002:", "!!")
-        return Refusal(
-            *place, field, f"YAML tags ({shown}) are not allowed in a leaflet; write plain text"
-        )
+        return f"YAML tags ({shown}) are not allowed in a leaflet; write plain text"
     if isinstance(event, yaml.ScalarEvent) and not event.style:  # plain: None, or "" in C
         if event.value == "<<":
-            return Refusal(
-                *place, field, "merge keys (<<) are not allowed in a leaflet; write the fields out"
-            )
+            return "merge keys (<<) are not allowed in a leaflet; write the fields out"
         if len(event.value) > MAX_NUMBER_DIGITS and _NUMBER.fullmatch(event.value):
-            return Refusal(
-                *place,
-                field,
+            return (
                 f"is a number of {len(event.value)} digits; if it is meant as text (a phone "
-                'number, say), put it in quotes: "..."',
+                'number, say), put it in quotes: "..."'
             )
     return None

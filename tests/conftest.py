@@ -92,14 +92,15 @@ def translated_pdfs(out: Path) -> list[Path]:
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file below `folder` with its bytes, to prove that nothing changed (the lock files,
-    which say who last held them, aside)."""
+    which say who last held them, and the build's cache of what it has checked and hashed,
+    which names the folder's own files and learns as it goes, aside)."""
     if not folder.exists():
         return {}
     locks = (lock.OUTPUT_LOCK, lock.REGISTER_LOCK)
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file() and p.name not in locks
+        if p.is_file() and p.name not in locks and ".cache" not in p.relative_to(folder).parts
     }
 
 
