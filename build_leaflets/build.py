@@ -202,7 +202,7 @@ def build(
             return result
         today = dt.date.today()
         key = _pages_key(project, sources, result.register, layout, today)
-        if not memo.pages_current(key):
+        if not memo.pages_current(key, layout.out):
             catalogue = _catalogue(project, sources, result.register, layout)
             shared = assets.Bundle("assets/")  # the catalogue pages lie beside assets/
             index = render.render_index(catalogue, project, today, shared)
@@ -215,7 +215,9 @@ def build(
             ]
             _remove_old_calendars(layout, governance)
             made = [project.root / page.path for page in result.pages]
-            memo.note_pages(_pages_key(project, sources, result.register, layout, today), made)
+            made += [layout.out / assets.FOLDER / name for name in sorted(shared.files)]
+            again = _pages_key(project, sources, result.register, layout, today)
+            memo.note_pages(again, layout.out, made)
         _save_memo(memo, layout)
     return result
 
@@ -231,8 +233,8 @@ def _pages_key(
     the day, the tool, the settings and layouts, the register, each leaflet's source (and a
     translation's source's), which of each leaflet's files are there to link to, which
     calendars there are, and whether the shared assets are. A build that finds the hash it
-    noted when it last made the pages (and the pages as it left them) need not make them
-    again."""
+    noted when it last made the pages (and the pages, and the assets they link to, as it left
+    them) need not make them again."""
     digest = hashlib.sha256()
     for part in (
         today.isoformat(),
@@ -368,7 +370,7 @@ def _write_page_assets(
 
 
 #: What the memo holds, and how: raised whenever that changes.
-MEMO_LAYOUT = 2
+MEMO_LAYOUT = 3
 
 
 def _memo(project: Project, layout: publish.Layout) -> Memo:

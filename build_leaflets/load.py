@@ -265,26 +265,28 @@ class Memo:
             memo._register_given = memo.register = register
         return memo
 
-    def pages_current(self, key: str) -> bool:
-        """Whether the catalogue pages were last made from `key` and are still as they were
-        made (each compared by checksum, through the file index)."""
+    def pages_current(self, key: str, out: Path) -> bool:
+        """Whether the catalogue pages in the output folder `out` were last made from `key`
+        and are still as they were made, with the files they link to (each compared by
+        checksum, through the file index)."""
         given = self._pages_given
         files = given.get("files")
         if given.get("key") != key or not isinstance(files, dict) or not files:
             return False
         for name, sha in files.items():
             try:
-                if self.files.sha256(Path(name)) != sha:
+                if self.files.sha256(out / name) != sha:
                     return False
             except OSError:
                 return False
         return True
 
-    def note_pages(self, key: str, paths: Iterable[Path]) -> None:
-        """Remember what the catalogue pages were made from, and each page's checksum."""
+    def note_pages(self, key: str, out: Path, paths: Iterable[Path]) -> None:
+        """Remember what the catalogue pages were made from, and the checksum of each page
+        and file they link to (by its place in the output folder `out`, which may move)."""
         try:
-            files = {str(path): self.files.sha256(path) for path in paths}
-        except OSError:
+            files = {path.relative_to(out).as_posix(): self.files.sha256(path) for path in paths}
+        except (OSError, ValueError):
             return
         self.pages = {"key": key, "files": files}
 
