@@ -169,11 +169,19 @@ def baseline_code(revision: str, folder: Path) -> Path | None:
 # --- measuring in other processes --------------------------------------------------------------
 
 
+#: The environment of every measured command: the same for each, whatever the shell's.
+ENVIRONMENT = {
+    "CI": "true",
+    "PATH": "/usr/bin:/bin",
+    "LC_ALL": "C.UTF-8",
+    "HOME": os.environ.get("HOME", "/tmp"),  # where the fonts cut for web pages are kept
+}
+
+
 def run(project: Path, *args: str, code: Path | None = None) -> dict[str, float]:
     """One CLI command in its own process: wall time and peak memory. `code` is a folder
     whose build_leaflets is imported instead of this working tree's."""
-    env = {"CI": "true", "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
-    env["PYTHONPATH"] = str(code or ROOT)  # this working tree's code unless told otherwise
+    env = {**ENVIRONMENT, "PYTHONPATH": str(code or ROOT)}  # this tree's code unless told
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, *args],
@@ -402,9 +410,9 @@ def pandoc_figure(project: Path, count: int) -> dict[str, Any]:
     if pandoc is None:
         return {"skipped": "pandoc is not installed"}
     # WeasyPrint's command is in this Python's environment, which need not be on PATH.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     engine = next(
-        (e for e in ("weasyprint", "wkhtmltopdf", "pdflatex") if shutil.which(e, path=path)),
+        (e for e in ("weasyprint", "wkhtmltopdf", "pdflatex") if shutil.which(e, path=search)),
         None,
     )
     if engine is None:
@@ -420,7 +428,7 @@ def pandoc_figure(project: Path, count: int) -> dict[str, Any]:
                 [pandoc, str(source), "--pdf-engine", engine, "-o", f"{scratch}/{number}.pdf"],
                 check=True,
                 capture_output=True,
-                env={**os.environ, "PATH": path},
+                env={**os.environ, "PATH": search},
             )
         return {"engine": engine, "seconds_per_pdf": (time.perf_counter() - start) / len(texts)}
 
@@ -590,7 +598,25 @@ def main() -> None:
             **{f"check_s_n{size}": round(check[size]["wall"], 3) for size in check},
             **{f"check_peak_mb_n{size}": round(check[size]["parent_mb"], 1) for size in check},
         },
-        "pandoc": pandoc,
+        "pandoc": {
+            **pandoc,
+            **(
+                {
+                    # Per PDF: a whole build with --jobs 2 (every kind of PDF, the pages,
+                    # the register) against pandoc + WeasyPrint making one PDF at a time.
+                    "ours_per_pdf_jobs2_s": round(
+                        builds["now_jobs2"]["wall"] / len(outputs["now_jobs2"]), 4
+                    ),
+                    "pandoc_over_ours": round(
+                        pandoc["seconds_per_pdf"]
+                        / (builds["now_jobs2"]["wall"] / len(outputs["now_jobs2"])),
+                        2,
+                    ),
+                }
+                if "seconds_per_pdf" in pandoc
+                else {}
+            ),
+        },
         "bench_seconds": round(time.perf_counter() - began, 1),
         "load_average_1min_start_end": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,13 +20,10 @@ from build_leaflets import (
     audit,
     build,
     diff,
-    importer,
     lock,
     model,
     review,
-    serve,
     shard,
-    translating,
     translation,
 )
 from build_leaflets.config import Project, load_project
@@ -34,6 +31,9 @@ from build_leaflets.errors import LeafletError, system_problem
 from build_leaflets.files import write_atomic
 from build_leaflets.load import Source
 from build_leaflets.register import Register
+
+if TYPE_CHECKING:  # each imported by its own command, so that the others start sooner
+    from build_leaflets import importer
 
 _OUT_HELP = "Folder for the built files (default: output/ in the project folder)."
 
@@ -448,6 +448,8 @@ def serve_command(port: int, out: Path | None) -> None:
 
     Previews are drafts: nothing is published and the publication register is not changed.
     """
+    from build_leaflets import serve  # noqa: PLC0415
+
     serve.serve(_project(), port=port, out=out, echo=click.echo)
 
 
@@ -500,6 +502,8 @@ def import_command(
         raise click.BadParameter(
             "use letters, digits and hyphens, e.g. PSY-0105", param_hint="--reference"
         )
+    from build_leaflets import importer  # noqa: PLC0415
+
     project = _project()
 
     def done(report: importer.FileReport, number: int, total: int) -> None:
@@ -587,6 +591,8 @@ def translate_command(
     check, build, audit and the catalogue name each part of a translation whose source
     changed since it was translated.
     """
+    from build_leaflets import translating  # noqa: PLC0415
+
     project = _project()
     today = dt.date.today()
     chosen = [bool(update), bool(done_keys), bool(export_format), bool(import_file)]
