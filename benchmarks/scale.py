@@ -5,8 +5,8 @@ Not a test: nothing here asserts on time. Run it as `bench.py --scale` (about 15
 For each catalogue size, in one run, side by side with the code of `--baseline` (the last
 commit before workers were started from a small warm process and before the file index):
 
-1. memory: a build of 8 of the leaflets (3 PDFs each) with --jobs 2 into a new folder, after
-   the whole catalogue is loaded; the peak RSS of the largest worker and of the build itself;
+1. memory: a build of 8 of the leaflets (3 PDFs each) with --jobs 2, in a project of its own,
+   after the whole catalogue is loaded; the peak RSS of the largest worker and of the build;
 2. check: cold (no memo) and warm (the memo of the run before), and the baseline's check;
 3. a build with nothing to do: the steady figure (a second no-op build), the first no-op build
    after the build, and the baseline's steady figure.
@@ -58,7 +58,9 @@ def fabricate(project: Path) -> None:
 
     produce._lay_out = copy  # type: ignore[assignment]
     os.chdir(project)
-    cli(["build", "--jobs", "1"], prog_name="build-leaflets", standalone_mode=False)
+    status = cli(["build", "--jobs", "1"], prog_name="build-leaflets", standalone_mode=False)
+    if status:
+        raise SystemExit(f"the build of {project} failed ({status})")
 
 
 def _fabricated(project: Path, code: Path) -> float:
@@ -92,14 +94,6 @@ def measure(sizes: tuple[int, ...], baseline: str) -> dict[str, Any]:
                 twin = bench.make_project(work / f"n{size}-before", size, layouts=code / "layouts")
             chosen = [f"BEN-{number:04d}" for number in range(1, CHOSEN + 1)]
             row: dict[str, Any] = {}
-            say("  memory: a build of 8 leaflets with the catalogue loaded")
-            now = bench.run(project, "build", "--jobs", "2", "--out", "mem", *chosen)
-            row["worker_peak_mb"] = round(now["worker_mb"], 1)
-            row["parent_peak_mb"] = round(now["parent_mb"], 1)
-            if twin is not None:
-                before = bench.run(twin, "build", "--jobs", "2", "--out", "mem", *chosen, code=code)
-                row["worker_peak_mb_before"] = round(before["worker_mb"], 1)
-                row["parent_peak_mb_before"] = round(before["parent_mb"], 1)
             say("  check")
             (project / "output").mkdir()
             row["check_cold_s"] = round(bench.run(project, "check", "--jobs", "2")["wall"], 2)
@@ -119,6 +113,19 @@ def measure(sizes: tuple[int, ...], baseline: str) -> dict[str, Any]:
                 row["noop_before_s"] = round(
                     bench.run(twin, "build", "--jobs", "2", code=code)["wall"], 2
                 )
+            # In projects of their own: these builds register versions of their own.
+            say("  memory: a build of 8 leaflets with the catalogue loaded")
+            alone = bench.make_project(work / f"n{size}-memory", size)
+            now = bench.run(alone, "build", "--jobs", "2", *chosen)
+            row["worker_peak_mb"] = round(now["worker_mb"], 1)
+            row["parent_peak_mb"] = round(now["parent_mb"], 1)
+            if twin is not None and code is not None:
+                twin_alone = bench.make_project(
+                    work / f"n{size}-memory-before", size, layouts=code / "layouts"
+                )
+                before = bench.run(twin_alone, "build", "--jobs", "2", *chosen, code=code)
+                row["worker_peak_mb_before"] = round(before["worker_mb"], 1)
+                row["parent_peak_mb_before"] = round(before["parent_mb"], 1)
             figures["sizes"][str(size)] = row
             say(f"  {row}")
     figures["seconds"] = round(time.perf_counter() - began, 1)
