@@ -147,6 +147,7 @@ def render_html(
     pictures: Mapping[str, bytes] | None = None,
     languages: Sequence[tuple[str, str]] = (),
     single_file: bool = True,
+    gathered: dict[str, bytes] | None = None,
 ) -> str:
     """The leaflet as one HTML page; `media="print"` for the PDF stage.
 
@@ -157,75 +158,14 @@ def render_html(
     (`picture_resources`), so a picture is never read twice or from a stale cache.
 
     A web page is self-contained (`single_file`, the default), or links to its stylesheet,
-    fonts and pictures in the output folder's assets/ (from drafts/, ../assets/), which
-    `page_assets` gives with the same arguments, for the build to write.
+    fonts and pictures in the output folder's assets/ (from drafts/, ../assets/); those files
+    are put in `gathered` (name -> bytes), for the build to write (see `page_assets`).
 
     `stamp` says what the page was made from (checked by the next build to skip it);
     `draft` marks it DRAFT on every page (default: when its status is draft); `printer`
     makes it the print-shop page: trim size, bleed, CMYK colours and a QR code;
     `large_print` (a body size in points) makes it the large-print edition.
     """
-    return _render_leaflet(
-        leaflet,
-        project,
-        media=media,
-        page_size=page_size,
-        stamp=stamp,
-        draft=draft,
-        printer=printer,
-        large_print=large_print,
-        pictures=pictures,
-        languages=languages,
-        single_file=single_file,
-    )[0]
-
-
-def is_single_file(stamp: str | None) -> bool:
-    """Whether a web page's stamp asks for it self-contained (see `assets.is_single_file`)."""
-    return assets.is_single_file(stamp)
-
-
-def page_assets(
-    leaflet: Leaflet,
-    project: Project,
-    *,
-    stamp: str = "",
-    draft: bool | None = None,
-    pictures: Mapping[str, bytes] | None = None,
-    languages: Sequence[tuple[str, str]] = (),
-) -> dict[str, bytes]:
-    """The asset files (name -> bytes) that the web page `render_html` makes with the same
-    arguments (and `single_file=False`) links to.
-
-    The build calls it for a page made in a worker process only when a file the page links
-    to is missing: the result is the same in every process (fonts are cut without
-    timestamps), so the names agree."""
-    return _render_leaflet(
-        leaflet,
-        project,
-        media="screen",
-        stamp=stamp,
-        draft=draft,
-        pictures=pictures,
-        languages=languages,
-        single_file=False,
-    )[1].files
-
-
-def _render_leaflet(
-    leaflet: Leaflet,
-    project: Project,
-    *,
-    media: Media,
-    page_size: str | None = None,
-    stamp: str = "",
-    draft: bool | None = None,
-    printer: Printer | None = None,
-    large_print: float | None = None,
-    pictures: Mapping[str, bytes] | None = None,
-    languages: Sequence[tuple[str, str]] = (),
-    single_file: bool = True,
-) -> tuple[str, assets.Bundle]:
     layouts, site = project.layouts, project.site
     screen = media == "screen"
     draft = leaflet.is_draft if draft is None else draft
@@ -300,8 +240,11 @@ def _render_leaflet(
             else "",
         )
         if not screen:
-            return template.render(context), bundle
-        return with_web_fonts(template, context, bundle, leaflet.language), bundle
+            return template.render(context)
+        page = with_web_fonts(template, context, bundle, leaflet.language)
+        if gathered is not None:
+            gathered.update(bundle.files)
+        return page
     except jinja2.TemplateError as error:
         where = getattr(error, "filename", None) or TEMPLATE
         line = getattr(error, "lineno", None)
@@ -309,6 +252,40 @@ def _render_leaflet(
         raise LeafletError(f"{place}: layout error: {error.message}") from None
     except OSError as error:
         raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
+
+
+def is_single_file(stamp: str | None) -> bool:
+    """Whether a web page's stamp asks for it self-contained (see `assets.is_single_file`)."""
+    return assets.is_single_file(stamp)
+
+
+def page_assets(
+    leaflet: Leaflet,
+    project: Project,
+    *,
+    stamp: str = "",
+    draft: bool | None = None,
+    pictures: Mapping[str, bytes] | None = None,
+    languages: Sequence[tuple[str, str]] = (),
+) -> dict[str, bytes]:
+    """The asset files (name -> bytes) that the web page `render_html` makes with the same
+    arguments (and `single_file=False`) links to.
+
+    The build calls it for a page made in a worker process only when a file the page links
+    to is missing: the result is the same in every process (fonts are cut without
+    timestamps), so the names agree."""
+    gathered: dict[str, bytes] = {}
+    render_html(
+        leaflet,
+        project,
+        stamp=stamp,
+        draft=draft,
+        pictures=pictures,
+        languages=languages,
+        single_file=False,
+        gathered=gathered,
+    )
+    return gathered
 
 
 def with_web_fonts(
