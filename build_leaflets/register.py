@@ -470,13 +470,20 @@ def _csv_error_message(error: str, restore: str) -> str:
     return f"cannot be read as CSV ({error}); {fix}"
 
 
+def column_differences(header: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """A header's columns against the register's: those missing, those unknown, and those
+    named twice."""
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    twice = sorted({c for c in header if header.count(c) > 1})
+    return missing, unknown, twice
+
+
 def _header_problems(header: list[str], restore: str) -> list[str]:
     """Columns may come in any order (a spreadsheet may move them) but must all be there,
     once each, and be the register's own: an unknown column would be silently dropped."""
     found = []
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    twice = sorted({c for c in header if header.count(c) > 1})
+    missing, unknown, twice = column_differences(header)
     if missing:
         found.append(f"missing columns: {', '.join(missing)}; {restore}")
     if unknown:

@@ -45,6 +45,7 @@ from build_leaflets.register import (
     Row,
     append_rows,
     check_fields,
+    column_differences,
     read_register,
 )
 
@@ -327,9 +328,7 @@ def _header_problem(header: list[str]) -> str:
     if not set(header) & set(COLUMNS):
         return f"its first line is not the register's header ({','.join(COLUMNS)})"
     said = []
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    twice = sorted({c for c in header if header.count(c) > 1})
+    missing, unknown, twice = column_differences(header)
     if missing:
         said.append(f"missing {', '.join(missing)}")
     if unknown:
