@@ -281,8 +281,8 @@ def _start_like_a_worker(project: Any, *, freeze: bool = True) -> None:
 def measure_pdfs(project_dir: Path, count: int, rounds: int) -> dict[str, Any]:
     """Seconds per PDF for each way of making it (best round of `rounds`), and whether the
     ways that must agree gave the same bytes."""
-    from build_leaflets import pdf, produce, render  # noqa: PLC0415
-    from build_leaflets.register import ARCHIVAL, PRINT  # noqa: PLC0415
+    from build_leaflets import pdf, pictures, produce, render  # noqa: PLC0415
+    from build_leaflets.register import ARCHIVAL, LARGE_PRINT, PRINT  # noqa: PLC0415
 
     project, sources = _sources(project_dir, count)
     _start_like_a_worker(project)
@@ -293,24 +293,48 @@ def measure_pdfs(project_dir: Path, count: int, rounds: int) -> dict[str, Any]:
     layout_sheet = pdf._layout_stylesheet(
         render.layout_stylesheet(project), base_url, tuple(allowed)
     )
-    pages = []
+    printer = project.site.printers[project.site.printer]
+    # Each kind's pages as the build makes them, for WeasyPrint alone: (html, resources, variant).
+    pages: dict[str, list[tuple[str, dict[str, bytes], str | None]]] = {}
     for source in sources:
-        pictures = source.read_pictures()
-        html = render.render_html(source.leaflet, project, media="print", pictures=pictures)
-        pages.append((html, render.picture_resources(project, pictures)))
+        shown = source.read_pictures()
+        html = render.render_html(source.leaflet, project, media="print", pictures=shown)
+        resources = render.picture_resources(project, shown)
+        pages.setdefault(ARCHIVAL, []).append((html, resources, pdf.ARCHIVAL_VARIANT))
+        html = render.render_html(
+            source.leaflet,
+            project,
+            media="print",
+            page_size="A4",
+            large_print=project.site.large_print_pt,
+            pictures=shown,
+        )
+        pages.setdefault(LARGE_PRINT, []).append((html, resources, pdf.ARCHIVAL_VARIANT))
+        converted = pictures.for_print(shown, project.root / printer.icc_profile)
+        html = render.render_html(
+            source.leaflet, project, media="print", printer=printer, pictures=converted
+        )
+        resources = {
+            **render.picture_resources(project, converted),
+            **render.profile_resources(project, printer),
+        }
+        pages.setdefault(PRINT, []).append((html, resources, printer.pdfx))
 
-    def raw() -> list[bytes]:
-        made = []
-        for html, resources in pages:
-            fetcher = pdf._guarded_fetcher_class()(allowed, resources)
-            made.append(
-                weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-                    font_config=pdf._font_config(),
-                    stylesheets=[font_sheet, layout_sheet],
-                    pdf_variant=pdf.ARCHIVAL_VARIANT,
+    def raw(kind: str) -> Callable[[], list[bytes]]:
+        def make() -> list[bytes]:
+            made = []
+            for html, resources, variant in pages[kind]:
+                fetcher = pdf._guarded_fetcher_class()(allowed, resources)
+                made.append(
+                    weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+                        font_config=pdf._font_config(),
+                        stylesheets=[font_sheet, layout_sheet],
+                        pdf_variant=variant,
+                    )
                 )
-            )
-        return made
+            return made
+
+        return make
 
     def ours(variant: str, *off: str) -> Callable[[], list[bytes]]:
         def make() -> list[bytes]:
@@ -327,8 +351,11 @@ def measure_pdfs(project_dir: Path, count: int, rounds: int) -> dict[str, Any]:
         return make
 
     ways: dict[str, Callable[[], list[bytes]]] = {
-        "archival_weasyprint_alone": raw,
+        "archival_weasyprint_alone": raw(ARCHIVAL),
+        "large_print_weasyprint_alone": raw(LARGE_PRINT),
+        "print_weasyprint_alone": raw(PRINT),
         "archival_ours": ours(ARCHIVAL),
+        "large_print_ours": ours(LARGE_PRINT),
         "archival_ours_stylesheet_inline": ours(ARCHIVAL, "stylesheet"),
         "print_ours": ours(PRINT),
         "print_ours_profile_inline": ours(PRINT, "profile"),
@@ -530,6 +557,9 @@ def main() -> None:
             "archival_ours_over_weasyprint_alone": round(
                 seconds["archival_ours"] / seconds["archival_weasyprint_alone"], 3
             ),
+            "large_print_ours_s": round(seconds["large_print_ours"], 4),
+            "large_print_weasyprint_alone_s": round(seconds["large_print_weasyprint_alone"], 4),
+            "print_weasyprint_alone_s": round(seconds["print_weasyprint_alone"], 4),
             "archival_stylesheet_inline_s": round(seconds["archival_ours_stylesheet_inline"], 4),
             "archival_stylesheet_once_over_inline": round(
                 seconds["archival_ours"] / seconds["archival_ours_stylesheet_inline"], 3
@@ -612,6 +642,11 @@ def main() -> None:
                         / (builds["now_jobs2"]["wall"] / len(outputs["now_jobs2"])),
                         2,
                     ),
+                    # The most any build of these leaflets could reach: WeasyPrint alone laying
+                    # out the three kinds from our pages, on both cores with nothing else done
+                    # (no start-up, checking, web pages, finishing or register).
+                    "floor_per_pdf_jobs2_s": round(_floor(seconds), 4),
+                    "pandoc_over_floor": round(pandoc["seconds_per_pdf"] / _floor(seconds), 2),
                 }
                 if "seconds_per_pdf" in pandoc
                 else {}
@@ -622,6 +657,13 @@ def main() -> None:
     }
     _print_side_by_side(figures)
     options.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+def _floor(seconds: dict[str, float]) -> float:
+    """Seconds per PDF if a build did nothing but WeasyPrint's own work for the three kinds,
+    two at a time (this machine's two cores)."""
+    kinds = ("archival", "large_print", "print")
+    return sum(seconds[f"{kind}_weasyprint_alone"] for kind in kinds) / len(kinds) / 2
 
 
 def _print_side_by_side(figures: dict[str, Any]) -> None:

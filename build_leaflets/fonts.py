@@ -299,8 +299,10 @@ def font_problems(text: str | None = None) -> list[str]:
     would not be byte-identical to the published one). Given `text`, only the families it
     needs are checked: a leaflet in English needs none of them."""
     problems = []
+    # The text's characters beyond ASCII, found once (a page is tens of thousands of them).
+    points = None if text is None else frozenset(ord(char) for char in set(text) if char > "\x7f")
     for fonts in bundled_fonts():
-        if not fonts.package or (text is not None and not _uses(fonts, text)):
+        if not fonts.package or (points is not None and not _uses(fonts, points)):
             continue
         for face in fonts.faces:
             problem = _file_problem(fonts, face.file)
@@ -309,15 +311,15 @@ def font_problems(text: str | None = None) -> list[str]:
     return problems
 
 
-def _uses(fonts: Fonts, text: str) -> bool:
-    """Whether `text` has a character of the family's script that no other script family
-    draws (a danda alone does not make a text Bengali or Punjabi)."""
-    if text.isascii():
+def _uses(fonts: Fonts, points: frozenset[int]) -> bool:
+    """Whether the text (its code points beyond ASCII) has a character of the family's script
+    that no other script family draws (a danda alone does not make a text Bengali or
+    Punjabi)."""
+    if not points:
         return False
     others = [other for other in bundled_fonts()[LATIN_FAMILIES:] if other is not fonts]
     return any(
-        fonts.owns(point) and not any(other.owns(point) for other in others)
-        for point in {ord(char) for char in text}
+        fonts.owns(point) and not any(other.owns(point) for other in others) for point in points
     )
 
 

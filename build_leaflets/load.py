@@ -457,7 +457,11 @@ def _load_files(
 ) -> Iterator[tuple[Loaded | None, list[Problem]]]:
     """Each file's result, in order: from the memo, checked here, or checked in worker
     processes when many files are new."""
-    recalled = {path: _recall(project, path, memo) for path in files} if memo is not None else {}
+    recalled = (  # an empty memo (a first check) recalls nothing: no file is read twice
+        {path: _recall(project, path, memo) for path in files}
+        if memo is not None and memo.entries
+        else {}
+    )
     pending = [path for path in files if recalled.get(path) is None]
     if workers <= 1 or len(pending) < PARALLEL_FROM or os.name != "posix":
         for path in files:
@@ -468,16 +472,11 @@ def _load_files(
     workers = min(workers, os.cpu_count() or 1)
     # Checking makes garbage of its own: collected in the workers whatever the build pauses.
     with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
-        checked = dict(
-            zip(
-                pending,
-                pool.map(_load_one, [(project, p) for p in pending], chunksize=16),
-                strict=True,
-            )
-        )
-    for path in files:
-        known = recalled.get(path)
-        yield (known, []) if known is not None else checked[path]
+        # In order, as they come: what the caller does with each overlaps the checking.
+        checked = pool.map(_load_one, [(project, p) for p in pending], chunksize=16)
+        for path in files:
+            known = recalled.get(path)
+            yield (known, []) if known is not None else next(checked)
 
 
 def _recall(project: Project, path: Path, memo: Memo) -> Source | None:

@@ -45,6 +45,7 @@ Scores
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import re
@@ -304,6 +305,8 @@ def _is_abbreviation(line: str, end: re.Match[str]) -> bool:
     if end.group() != ".":
         return False
     start = end.start()
+    if start == 0 or not line[start - 1].isalpha():
+        return False  # "2.", "word)." and the like: no abbreviation ends just before
     while start > 0 and (line[start - 1].isalpha() or line[start - 1] == "."):
         start -= 1
     before = line[start : end.start()].lstrip(".").lower()
@@ -332,18 +335,16 @@ def measure(text: str) -> Readability:
 
     The rules for sentences, words and syllables are in the module's docstring.
     """
-    words = sentences = syllables = polysyllables = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        sentences += _count_sentences(line)
-        for token in _TOKEN.finditer(line):
-            word = token.group()
-            count = 1 if _DIGIT.search(word) or "." in word else count_syllables(word)
-            words += 1
-            syllables += count
-            if count >= 3:
-                polysyllables += 1
+    sentences = sum(_count_sentences(line) for line in text.splitlines() if line.strip())
+    # No word runs across a line's end (no joiner matches one), so the whole text's words are
+    # every line's; a leaflet's vocabulary repeats, so each distinct word is counted once.
+    words = syllables = polysyllables = 0
+    for word, times in collections.Counter(_TOKEN.findall(text)).items():
+        count = 1 if "." in word or _DIGIT.search(word) else count_syllables(word)
+        words += times
+        syllables += count * times
+        if count >= 3:
+            polysyllables += times
     if words == 0 or sentences == 0:
         return Readability(0, 0, 0, 0, 0.0, 0.0, 0.0)
     reading_ease, grade, smog = scores(words, sentences, syllables, polysyllables)

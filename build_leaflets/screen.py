@@ -166,6 +166,8 @@ def screen_yaml(text: str, loader: type[yaml.SafeLoader]) -> list[Refusal]:
     Stops at the first refusal: what follows may depend on it, and the parser's own syntax
     errors are reported later, when the document is built.
     """
+    if _plainly_fine(text, loader):
+        return []  # nearly every file: the places are followed only to name a refused field
     frames: list[_Frame] = []
     try:
         for event in yaml.parse(text, Loader=loader):
@@ -207,6 +209,42 @@ def screen_yaml(text: str, loader: type[yaml.SafeLoader]) -> list[Refusal]:
             return screen_yaml(text, yaml.SafeLoader)
         return []  # a syntax error: reported with its place when the document is built
     return []
+
+
+_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _plainly_fine(text: str, loader: type[yaml.SafeLoader]) -> bool:
+    """Whether no event of `text` can be refused, found in one quick pass that keeps only the
+    depth. False for anything `screen_yaml` might refuse, or a file the parser cannot read:
+    then the full pass finds what and where."""
+    parser = loader(text)
+    depth = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    return False
+                if not event.style and (
+                    event.value == "<<"
+                    or (len(event.value) > MAX_NUMBER_DIGITS and _NUMBER.fullmatch(event.value))
+                ):
+                    return False
+            elif kind in _COLLECTION_STARTS:
+                depth += 1
+                if depth > MAX_DEPTH or event.anchor is not None or event.tag is not None:
+                    return False
+            elif kind in _COLLECTION_ENDS:
+                depth -= 1
+            elif kind is yaml.AliasEvent:
+                return False
+    except yaml.YAMLError:
+        return False
+    finally:
+        parser.dispose()
+    return True
 
 
 def _value_read(frames: list[_Frame]) -> None:
