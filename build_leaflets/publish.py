@@ -553,13 +553,24 @@ def clear_leftovers(out: Path, register: Path) -> None:
     """
     found = [*register.parent.glob(f".{register.name}.*.tmp")]
     if out.is_dir():
-        found += [
-            path
-            for path in out.rglob(".*.tmp")
-            if QUARANTINE not in path.relative_to(out).parts and path.is_file()
-        ]
+        found += _temporaries(out)
     for path in found:
         path.unlink(missing_ok=True)
+
+
+def _temporaries(out: Path) -> list[Path]:
+    """Every `.*.tmp` file under `out`, outside any quarantine/ folder and not through a link
+    to a folder. One walk with `os.walk` (a build with nothing to do at 5,000 leaflets spent a
+    tenth of its time in `Path.rglob` here)."""
+    found = []
+    for folder, subfolders, names in os.walk(out):
+        subfolders[:] = [name for name in subfolders if name != QUARANTINE]
+        for name in names:
+            if len(name) > 4 and name.startswith(".") and name.endswith(".tmp"):
+                path = Path(folder, name)
+                if path.is_file():
+                    found.append(path)
+    return found
 
 
 def layout_digest(layouts: Path, settings: str) -> str:

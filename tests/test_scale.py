@@ -16,6 +16,7 @@ from build_leaflets import pictures, produce
 from build_leaflets.cli import cli
 from build_leaflets.config import load_project
 from build_leaflets.fileindex import RACY_SECONDS, FileIndex
+from build_leaflets.publish import _temporaries
 from tests.conftest import ROOT, SAMPLES
 
 MEMO = Path("output/.cache/checked.json")
@@ -221,3 +222,32 @@ def test_a_photo_without_transparency_converts_to_the_same_bytes_as_before() -> 
     out = io.BytesIO()
     cmyk.save(out, "JPEG", quality=95, subsampling=0, optimize=True)
     assert pictures._photo_for_print(data, profile) == out.getvalue()
+
+
+def test_the_leftover_search_finds_our_temporaries_and_nothing_else(tmp_path) -> None:
+    """A killed build's `.NAME.XXXX.tmp` files are found anywhere under the output folder,
+    but never in quarantine/, never through a link to a folder, and never a folder or a name
+    that only looks alike."""
+    out = tmp_path / "output"
+    ours = [
+        out / ".index.html.a1b2.tmp",
+        out / "pdf" / "PSY-0101" / ".PSY-0101-v2.pdf.x9.tmp",
+        out / "drafts" / "..tmp",
+    ]
+    others = [
+        out / "quarantine" / "2026" / ".kept.pdf.1.tmp",  # moved aside: never deleted
+        out / "pdf" / "quarantine" / ".kept.pdf.2.tmp",
+        out / ".tmp",
+        out / "visible.tmp",
+        out / ".notes.tmp.txt",
+    ]
+    for path in ours + others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    (out / ".folder.tmp").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".theirs.tmp").write_bytes(b"x")
+    (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+
+    assert sorted(_temporaries(out)) == sorted(ours)
