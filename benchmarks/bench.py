@@ -483,7 +483,7 @@ def main() -> None:
     options = parser.parse_args()
     quick = options.quick
     k = options.k or (10 if quick else 60)
-    per_pdf_leaflets, rounds = (4, 2) if quick else (12, 3)
+    per_pdf_leaflets, rounds = (4, 2) if quick else (12, 5)
     noop_sizes = (60, 480)
     began = time.perf_counter()
     load_before = os.getloadavg()[0]  # other work on the machine skews every figure
