@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -157,3 +158,46 @@ def write(out: Path, files: Mapping[str, bytes]) -> list[str]:
         write_atomic(path, data)
         written.append(name)
     return written
+
+
+class LinkCheck:
+    """Whether the assets each up-to-date leaflet page links to are all in the output folder,
+    found without reading the pages while nothing is missing.
+
+    The memo keeps the names every page linked to (`known`); while all of them are in
+    `<out>/assets/` (one listing of the folder), every page's links hold. When one is missing
+    (deleted or lost in a copy), or nothing is known yet, each page whose stamp is current is
+    read for its links, and only a page that links to a missing file is made again (which
+    writes the file back). The names learnt are kept for the memo (`names`): all of those
+    read, plus the pages made, plus, unless the whole catalogue was planned (`whole`), what
+    was known before.
+    """
+
+    def __init__(self, out: Path, known: Iterable[str] | None, *, whole: bool) -> None:
+        try:
+            with os.scandir(out / FOLDER) as entries:
+                self.present: frozenset[str] | None = frozenset(
+                    entry.name for entry in entries if entry.is_file()
+                )
+        except OSError:
+            self.present = None  # no assets/ folder: every page linking to it is made again
+        given = set(known) if known is not None else None
+        self.fast = given is not None and self.present is not None and given <= self.present
+        self.names: set[str] = given if given is not None and (self.fast or not whole) else set()
+
+    def holds(self, page: Path) -> bool:
+        """Whether every asset `page` links to is there."""
+        if self.present is None:
+            return False
+        if self.fast:
+            return True
+        try:
+            wanted = linked(page.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return False
+        self.names |= wanted
+        return wanted <= self.present
+
+    def made(self, names: Iterable[str]) -> None:
+        """A page was made that links to `names` (all written before it)."""
+        self.names.update(names)

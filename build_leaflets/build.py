@@ -288,6 +288,9 @@ def _publish_all(
         variants.append(LARGE_PRINT)
     layout_sha = publish.layout_digest(project.layouts, project.site.model_dump_json())
     claims = publish.Claims.read(layout.claims())
+    links = assets.LinkCheck(
+        layout.out, memo.assets if memo is not None else None, whole=len(chosen) == len(sources)
+    )
     with paused_collector():
         plans = publish.plan(
             chosen,
@@ -300,6 +303,7 @@ def _publish_all(
             languages=publish.language_links(sources, drafts=drafts),
             single_file=single_file,
             index=memo.files if memo is not None else None,
+            assets_hold=links.holds,
         )
     work = [
         produce.Job(
@@ -315,7 +319,7 @@ def _publish_all(
         layout_sha,
         pdf.tool_versions(),
         project.relative,
-        page_assets=lambda item, page: _write_page_assets(project, layout, item, page),
+        page_assets=lambda item, page: _write_page_assets(project, layout, item, page, links),
     )
     result = Result(register=register, notices=[item.notice for item in plans if item.notice])
     products = produce.produce_all(project, work, jobs)
@@ -339,17 +343,24 @@ def _publish_all(
     finally:
         products.close()  # stops the workers at once if we leave early (Ctrl-C)
         result.register = publisher.register
+    if memo is not None and not single_file:
+        memo.assets = sorted(links.names)
     return result
 
 
 def _write_page_assets(
-    project: Project, layout: publish.Layout, item: publish.Plan, page: str
+    project: Project,
+    layout: publish.Layout,
+    item: publish.Plan,
+    page: str,
+    links: assets.LinkCheck,
 ) -> list[str]:
     """Write the assets a leaflet's new web page links to that are not in the output folder
     yet. The page was rendered in a worker process, which writes nothing; the files are made
     again here, only when one is missing (a build with its assets in place makes none), and
     the same inputs give the same names in every process."""
     wanted = assets.linked(page)
+    links.made(wanted)
     if not assets.missing(layout.out, wanted):
         return []
     made = render.page_assets(

@@ -243,6 +243,9 @@ class Memo:
         self._last: tuple[bytes | None, str] = (None, "")
         self.pages: dict[str, Any] = {}  # the catalogue pages' key and files, as last made
         self._pages_given: dict[str, Any] = {}
+        #: The assets the leaflet pages link to (see `assets.LinkCheck`); None: not known.
+        self.assets: list[str] | None = None
+        self._assets_given: list[str] | None = None
 
     @classmethod
     def read(cls, data: bytes | None, key: str) -> Memo:
@@ -263,6 +266,9 @@ class Memo:
         register = stored.get("register")
         if isinstance(register, str):
             memo._register_given = memo.register = register
+        names = stored.get("assets")
+        if isinstance(names, list) and all(isinstance(name, str) for name in names):
+            memo._assets_given = memo.assets = names
         return memo
 
     def pages_current(self, key: str, out: Path) -> bool:
@@ -359,6 +365,7 @@ class Memo:
             or self.files.changed
             or self.pages != self._pages_given
             or self.register != self._register_given
+            or self.assets != self._assets_given
         )
 
     def to_json(self) -> bytes:
@@ -370,6 +377,7 @@ class Memo:
                 "files": self.files.to_json_ready(),
                 "pages": self.pages,
                 "register": self.register,
+                "assets": self.assets,
             }
         ).encode()
 

@@ -222,12 +222,15 @@ def plan(
     languages: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] | None = None,
     single_file: bool = False,
     index: FileIndex | None = None,
+    assets_hold: Callable[[Path], bool] | None = None,
 ) -> list[Plan]:
     """Decide every file's action; raise with every version conflict before any writing.
 
-    `single_file` makes the web pages self-contained (see `page_stamp`). Each published PDF
-    is compared with the register's checksum, through `index` (which reads a file again
-    only when its size, times or inode changed) when there is one."""
+    `single_file` makes the web pages self-contained (see `page_stamp`); otherwise a page is
+    current only while the assets it links to are there (`assets_hold`, see
+    `assets.LinkCheck`; without it, while the assets folder is). Each published PDF is
+    compared with the register's checksum, through `index` (which reads a file again only
+    when its size, times or inode changed) when there is one."""
     index = index or FileIndex()
     plans: list[Plan] = []
     problems: list[Problem] = []
@@ -237,7 +240,9 @@ def plan(
         page = layout.html(leaflet, draft)
         others = (languages or {}).get(leaflet.key, ())
         stamp = page_stamp_for(source, layout_sha, others, single_file=single_file)
-        current = page_is_current(page, stamp) and (single_file or layout.assets().is_dir())
+        current = page_is_current(page, stamp) and (
+            single_file or (assets_hold(page) if assets_hold else layout.assets().is_dir())
+        )
         page_stamp = None if current else stamp
         if draft:
             path = layout.draft_pdf(leaflet)
@@ -602,8 +607,8 @@ def page_stamp_for(
     source, the layout, the tool, its links to its other languages, and its form. A
     self-contained page's stamp ends in `assets.SINGLE_FILE_STAMP`, so the next build of
     the other form makes it again (and one of the same form leaves it be). A page linking
-    to assets is current only while the assets folder is there (`plan`); the files in it
-    are never removed by a build."""
+    to assets is current only while the files it links to are there (`plan`); a build never
+    removes one."""
     stamp = f"{source.sha256[:16]}-{layout_sha[:16]}-{__version__}"
     if others:  # a page links to its other languages: a new one makes it out of date
         stamp += "-" + sha256_bytes(repr(others).encode())[:8]

@@ -5,6 +5,7 @@ nothing unchanged. Pages are read back from the output folder as a browser would
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -278,3 +279,57 @@ def test_assets_of_pages_made_by_workers_are_written(make_project) -> None:
         assert path.is_file(), url
         found = NAME.fullmatch(path.name)
         assert found and found[2] == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def test_an_asset_deleted_alone_is_noticed_and_only_its_pages_are_made_again(
+    samples_project: Path, tmp_path: Path
+) -> None:
+    """A build with nothing else to do notices one asset file gone (deleted, or lost in a
+    copy of the folder): the page that links to it is made again, which writes the file
+    back, and nothing else changes (the page is made the same, so it is not rewritten).
+    Then a build has nothing to do again."""
+    root = tmp_path / "project"
+    shutil.copytree(samples_project, root)
+    out = root / "output"
+    assert build(load_project(root)).ok  # the memo knows what the pages link to
+    users: dict[str, list[Path]] = {}
+    for page in leaflet_pages(out):
+        for url in resources(page):
+            users.setdefault(Path(url).name, []).append(page)
+    lost = next(name for name, pages in sorted(users.items()) if len(pages) == 1)
+    (out / "assets" / lost).unlink()
+    before = _stamps(out)
+
+    result = build(load_project(root))
+
+    assert result.ok, result.failures
+    assert (out / "assets" / lost).is_file()
+    after = _stamps(out)
+    assert sorted(name for name in after if after[name] != before.get(name)) == [
+        f"assets/{lost}"
+    ]
+    again = _stamps(out)
+    assert build(load_project(root)).rendered == 0
+    assert _stamps(out) == again
+
+
+def test_pages_are_read_for_their_links_when_the_memo_does_not_know_them(
+    samples_project: Path, tmp_path: Path
+) -> None:
+    """A memo from before it kept the pages' links: the pages are read once, found complete
+    and left as they are, and the memo learns their links."""
+    root = tmp_path / "project"
+    shutil.copytree(samples_project, root)
+    out = root / "output"
+    memo = out / ".cache" / "checked.json"
+    stored = json.loads(memo.read_text())
+    stored.pop("assets", None)
+    memo.write_text(json.dumps(stored))
+    before = _stamps(out)
+
+    assert build(load_project(root)).ok
+
+    after = _stamps(out)
+    assert [n for n in after if n.endswith(".html") and after[n] != before.get(n)] == []
+    linked = {Path(url).name for page in leaflet_pages(out) for url in resources(page)}
+    assert linked <= set(json.loads(memo.read_text())["assets"])
