@@ -352,7 +352,7 @@ class Memo:
             "leaflet": source.leaflet.model_dump_json(),
             "places": _stored_places(source.places),
             "pictures": [[picture.name, picture.sha256] for picture in source.pictures],
-            "readability": dataclasses.asdict(source.readability),
+            "readability": dict(vars(source.readability)),  # flat: no deep copy needed
         }
 
     @property
