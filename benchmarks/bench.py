@@ -1,7 +1,7 @@
 """Benchmark build_leaflets at trust scale: figures side by side, and benchmarks/last-run.json.
 Not a test: nothing here asserts on time.
 
-    .venv/bin/python benchmarks/bench.py            # full (about 15 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench.py            # full (about 12 minutes on 2 cores)
     .venv/bin/python benchmarks/bench.py --quick    # under 2 minutes, smaller samples
     .venv/bin/python benchmarks/bench.py --scale    # 60, 480 and 5,000 leaflets (scale.py)
 
@@ -14,7 +14,8 @@ reference, title and wording, and a varying set of sections) and measures, in on
    configuration and both stylesheets parsed once, no finishing), and each speed lever
    switched off and on: the press profile inlined as a data: URL or handed over by URL,
    leaflet.css inlined in every page or parsed once per process (the bytes of every PDF are
-   compared between the two);
+   compared between the two); and WeasyPrint alone making the large-print and print PDFs
+   from our pages too, for the floor below;
 2. the same worker-like loop (archival, large print and print PDF per leaflet) with and
    without `gc.freeze()` after start-up, in processes taking turns, and the time the garbage
    collector took;
@@ -23,7 +24,9 @@ reference, title and wording, and a varying set of sections) and measures, in on
    speed levers (--baseline), every PDF compared between the four builds;
 4. a build with nothing to do, and `check`, at 60 and 480 leaflets;
 5. peak memory (RSS) of the build's parent and of its largest worker;
-6. per PDF against a pandoc-like loop, if pandoc is installed (it is skipped otherwise).
+6. per PDF against a pandoc-like loop, if pandoc is installed (it is skipped otherwise), and
+   the floor: what a build doing nothing but WeasyPrint's own work on the three kinds, two at
+   a time, would reach against the same loop.
 """
 
 from __future__ import annotations

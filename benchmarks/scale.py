@@ -1,5 +1,5 @@
 """Benchmark build_leaflets at 60, 480 and 5,000 leaflets: memory, no-op builds and check.
-Not a test: nothing here asserts on time. Run it as `bench.py --scale` (about 15 minutes on
+Not a test: nothing here asserts on time. Run it as `bench.py --scale` (about 8 minutes on
 2 cores); its figures go under "scale" in benchmarks/last-run.json.
 
 For each catalogue size, in one run, side by side with the code of `--baseline` (the last
