@@ -839,9 +839,46 @@ def _parse(text: str) -> tuple[Any, dict[Path_, Place], list[tuple[str, int, int
         places: dict[Path_, Place] = {}
         duplicates: list[tuple[str, int, int, str]] = []
         _index(node, (), places, duplicates, text.splitlines())
+        if _plain(node):
+            return _construct(loader, node), places, duplicates
         return loader.construct_document(node), places, duplicates
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+def _plain(node: yaml.Node) -> bool:
+    """Whether the document is made only of mappings with text keys, lists and scalars, as a
+    leaflet is: then `_construct` builds exactly what PyYAML's safe constructor would."""
+    if isinstance(node, yaml.ScalarNode):
+        return True
+    if isinstance(node, yaml.SequenceNode):
+        return node.tag == _SEQ and all(_plain(item) for item in node.value)
+    return (
+        isinstance(node, yaml.MappingNode)
+        and node.tag == _MAP
+        and all(
+            isinstance(key, yaml.ScalarNode) and key.tag == _STR and _plain(value)
+            for key, value in node.value
+        )
+    )
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """The document PyYAML's safe constructor builds from a `_plain` node graph, with text,
+    lists and mappings made here (a third of the time) and every other scalar (numbers,
+    booleans, null, dates) made by the loader's own constructors."""
+    if isinstance(node, yaml.MappingNode):
+        return {key.value: _construct(loader, value) for key, value in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(loader, item) for item in node.value]
+    if node.tag == _STR:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 def _index(

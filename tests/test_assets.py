@@ -305,9 +305,7 @@ def test_an_asset_deleted_alone_is_noticed_and_only_its_pages_are_made_again(
     assert result.ok, result.failures
     assert (out / "assets" / lost).is_file()
     after = _stamps(out)
-    assert sorted(name for name in after if after[name] != before.get(name)) == [
-        f"assets/{lost}"
-    ]
+    assert sorted(name for name in after if after[name] != before.get(name)) == [f"assets/{lost}"]
     again = _stamps(out)
     assert build(load_project(root)).rendered == 0
     assert _stamps(out) == again

@@ -14,10 +14,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from build_leaflets import load
 from build_leaflets.cli import cli
 from tests.conftest import DATA, SAMPLES, copy_project
 
@@ -320,3 +322,50 @@ def test_fuzzed_leaflets_get_exit_0_or_1_and_placed_messages(fuzz_project, runne
         assert problems, result.output
         for line in problems:
             assert PLACED.match(line), line
+
+
+QUICK_CONSTRUCT_CASES = [
+    "title: Plain\nversion: 2\nlast_updated: 2026-01-31\nsections:\n  about: |\n    Text.\n",
+    "a: 1\na: 2\nb: [x, 1.5, true, null, ~, 0x1f, 1_000, .inf, 2026-02-30]\n",
+    "'quoted key': \"value\"\n'12': twelve\n",
+    "? [complex, key]\n: value\n",
+    "1: number key\ntrue: boolean key\n",
+    "=: value key\n",
+    "base: {x: 1}\nmerged:\n  <<: {y: 2}\n",
+    "just text\n",
+    "42\n",
+    "- a\n- [b, c]\n- {d: e}\n",
+    "{}\n",
+    "[]\n",
+    "omap: !!omap [a: 1]\n",
+]
+
+
+@pytest.mark.parametrize("text", QUICK_CONSTRUCT_CASES + [p.read_text() for p in SAMPLES])
+def test_leaflet_yaml_is_built_as_pyyaml_builds_it(text: str) -> None:
+    """The quick constructor gives what PyYAML's safe constructor gives (value and type of
+    everything), or leaves the document to it."""
+
+    def pyyaml(text: str) -> object:
+        loader = load._Loader(text)
+        try:
+            return loader.construct_document(loader.get_single_node())
+        finally:
+            loader.dispose()
+
+    def typed(value: object) -> object:
+        if isinstance(value, dict):
+            return [(typed(k), typed(v)) for k, v in value.items()]
+        if isinstance(value, list):
+            return [typed(item) for item in value]
+        return (type(value).__name__, value)
+
+    try:
+        expected: object = typed(pyyaml(text))
+    except yaml.YAMLError as error:
+        expected = str(error)
+    try:
+        found: object = typed(load._parse(text)[0])
+    except yaml.YAMLError as error:
+        found = str(error)
+    assert found == expected
