@@ -211,35 +211,26 @@ def screen_yaml(text: str, loader: type[yaml.SafeLoader]) -> list[Refusal]:
     return []
 
 
-_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_STARTS = frozenset({yaml.MappingStartEvent, yaml.SequenceStartEvent})
+_ENDS = frozenset({yaml.MappingEndEvent, yaml.SequenceEndEvent})
+_NODES = _STARTS | {yaml.ScalarEvent, yaml.AliasEvent}
 
 
 def _plainly_fine(text: str, loader: type[yaml.SafeLoader]) -> bool:
-    """Whether no event of `text` can be refused, found in one quick pass that keeps only the
-    depth. False for anything `screen_yaml` might refuse, or a file the parser cannot read:
-    then the full pass finds what and where."""
+    """Whether no event of `text` is refused, found in one quick pass that keeps only the
+    depth. False for anything refused, or a file the parser cannot read: then the full pass
+    finds what, and names the field."""
     parser = loader(text)
     depth = 0
     try:
         while (event := parser.get_event()) is not None:
             kind = type(event)
-            if kind is yaml.ScalarEvent:
-                if event.anchor is not None or event.tag is not None:
-                    return False
-                if not event.style and (
-                    event.value == "<<"
-                    or (len(event.value) > MAX_NUMBER_DIGITS and _NUMBER.fullmatch(event.value))
-                ):
-                    return False
-            elif kind in _COLLECTION_STARTS:
-                depth += 1
-                if depth > MAX_DEPTH or event.anchor is not None or event.tag is not None:
-                    return False
-            elif kind in _COLLECTION_ENDS:
+            if kind in _ENDS:
                 depth -= 1
-            elif kind is yaml.AliasEvent:
-                return False
+            elif kind in _NODES:
+                depth += kind in _STARTS
+                if depth > MAX_DEPTH or _refused_because(event) is not None:
+                    return False
     except yaml.YAMLError:
         return False
     finally:
@@ -255,9 +246,12 @@ def _value_read(frames: list[_Frame]) -> None:
 
 def _refused_because(event: yaml.NodeEvent) -> str | None:
     """Why an event is refused, if it is."""
-    if isinstance(event, yaml.AliasEvent):
-        return f"aliases (*{event.anchor}) are not allowed in a leaflet; write the text out in full"
-    if event.anchor is not None:
+    if event.anchor is not None:  # an alias's is the anchor it names
+        if isinstance(event, yaml.AliasEvent):
+            return (
+                f"aliases (*{event.anchor}) are not allowed in a leaflet; write the text out "
+                "in full"
+            )
         return f"anchors (&{event.anchor}) are not allowed in a leaflet; remove '&{event.anchor}'"
     tag = getattr(event, "tag", None)
     if tag is not None:  # the parser sets a tag only where one is written
