@@ -149,12 +149,7 @@ def source_digest(yaml_data: bytes, pictures: dict[str, str]) -> str:
     return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest()
 
 
-# libyaml's parser when PyYAML has it (ten times faster on a large catalogue), with the same
-# safe constructors and the same node marks; the pure-Python one otherwise.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(screen.SAFE_LOADER):  # type: ignore[misc,valid-type]
     """The safe loader, but dates stay text so pydantic reports an impossible date with its
     place, instead of PyYAML stopping the whole file with a traceback-shaped error."""
 

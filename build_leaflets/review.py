@@ -392,21 +392,17 @@ def _text(row: Row, data: bytes, origin: str, shown: str) -> Text:
     )
 
 
-#: libyaml's safe loader where it is built in (several times quicker), else PyYAML's own.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _parse(data: bytes, shown: str) -> dict[str, Any]:
     """YAML as a leaflet file may be written (screened as `load` screens it), not checked
     against today's rules: an old version may not follow a rule added since."""
     text = screen.decode(data)
     if isinstance(text, screen.Refusal):
         raise LeafletError(f"{shown}: {text.message}")
-    refusals = screen.screen_yaml(text, _LOADER)
+    refusals = screen.screen_yaml(text, screen.SAFE_LOADER)
     if refusals:
         raise LeafletError(f"{shown}: {refusals[0].message}")
     try:
-        raw = yaml.load(text, Loader=_LOADER)  # a safe loader: no Python objects
+        raw = yaml.load(text, Loader=screen.SAFE_LOADER)  # a safe loader: no Python objects
     except yaml.YAMLError as error:
         raise LeafletError(f"{shown}: cannot be read as YAML ({error})") from None
     if not isinstance(raw, dict):

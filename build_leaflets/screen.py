@@ -20,6 +20,11 @@ from pathlib import Path
 
 import yaml
 
+#: The safe loader to screen and read leaflets with: libyaml's where PyYAML was built with it
+#: (ten times faster on a large catalogue, with the same constructors and node marks), else
+#: PyYAML's own.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: The largest leaflet file accepted. The longest real leaflets are about 30 KB of YAML.
 MAX_FILE_BYTES = 1_000_000
 #: How deep mappings and lists may nest: a leaflet needs 3 (extra_sections, an item, its body).
