@@ -84,6 +84,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from build_leaflets.files import write_atomic
+
 FAMILY_STACK = '"Atkinson Hyperlegible", "Noto Sans", sans-serif'
 """The CSS `font-family` for all text. The generic family is for browsers; in the PDF,
 under `use_project_fontconfig()`, it can only name a bundled font (tested: same bytes with it
@@ -615,7 +617,7 @@ def _subset_bytes(path: Path, index: int, points: frozenset[int]) -> bytes:
     for home in _cache_folders():
         try:
             _private_folder(home / "web-fonts")
-            _write_bytes_once(home / "web-fonts" / name, data)
+            write_atomic(home / "web-fonts" / name, data)
             break
         except OSError:
             continue
@@ -646,18 +648,6 @@ def _cut(path: Path, index: int, points: frozenset[int]) -> bytes:
         stream = io.BytesIO()
         font.save(stream)
     return stream.getvalue()
-
-
-def _write_bytes_once(path: Path, data: bytes) -> None:
-    """`data` under a unique name, then renamed into place: nobody reads half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".font-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ---- web fonts: files the web pages link to ----------------------------------------------------
@@ -1059,15 +1049,7 @@ def _write_once(path: Path, text: str) -> None:
     except (OSError, UnicodeError):
         pass
     _private_folder(path.parent)
-    # Written under a unique name, then renamed: nobody ever reads half a file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fonts-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))  # nobody ever reads half a file
 
 
 # ---- coverage ---------------------------------------------------------------------------------
