@@ -529,7 +529,7 @@ Loaded = Source | PendingTranslation
 
 
 def load_file(
-    project: Project, path: Path, memo: Memo | None = None, given: bytes | None = None
+    project: Project, path: Path, given: bytes | None = None
 ) -> tuple[Loaded | None, list[Problem]]:
     """One file: its `Source` (or, for a translation, its `PendingTranslation`) when it is
     valid, and every problem found in it. `given` bytes are checked as if they were the
@@ -540,17 +540,6 @@ def load_file(
     if isinstance(read, screen.Refusal):
         return None, [_refused(display, read)]
     data = read
-    known = memo.recall(data, project.leaflets) if memo is not None and not is_translation else None
-    if known is not None:
-        return Source(
-            path,
-            display,
-            data,
-            known.leaflet,
-            known.places,
-            known.pictures,
-            measured=known.measured,
-        ), []
     text = screen.decode(data)
     if isinstance(text, screen.Refusal):
         return None, [_refused(display, text)]
