@@ -295,12 +295,17 @@ def with_web_fonts(
     language: str | None = None,
 ) -> str:
     """A web page rendered with the @font-face rules of the fonts its text needs, in
-    `context["font_faces"]`: the page is rendered once without them to see which characters
-    it shows (its fixed words, other languages' names and all), then with them."""
-    text = template.render({**context, "font_faces": ""})
-    faces = fonts.web_faces(text, language)
+    `context["font_faces"]`: the page is rendered once with a mark in their place, which
+    shows what characters it has (its fixed words, other languages' names and all); the
+    rules then take the mark's place. (Escaping keeps a leaflet's text from ever holding the
+    mark.)"""
+    page = template.render({**context, "font_faces": Markup(_FONT_FACES_MARK)})
+    faces = fonts.web_faces(page.replace(_FONT_FACES_MARK, ""), language)
     css = fonts.web_face_css(faces, lambda face: bundle.url(face.hint, face.data))
-    return template.render({**context, "font_faces": Markup(css)})
+    return page.replace(_FONT_FACES_MARK, css)
+
+
+_FONT_FACES_MARK = "<!--build-leaflets:font-faces-->"
 
 
 def web_styles(
