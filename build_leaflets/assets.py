@@ -50,6 +50,8 @@ CONTENT_TYPES = {
     ".gif": "image/gif",
     ".svg": "image/svg+xml",
     ".webp": "image/webp",
+    ".icc": "application/vnd.iccprofile",
+    ".icm": "application/vnd.iccprofile",
 }
 
 _NAME = re.compile(rf"([a-z0-9]+(?:-[a-z0-9]+)*)\.([0-9a-f]{{{DIGITS}}})(\.[a-z0-9]+)")
@@ -91,16 +93,19 @@ def checksum_in(name: str) -> str | None:
     return found[2] if found else None
 
 
+def _kind(name: str) -> str:
+    return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
 def content_type(name: str) -> str:
     """The Content-Type of an asset, by its suffix."""
-    kind = CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+    kind = _kind(name)
     return f"{kind}; charset=utf-8" if kind == "text/css" else kind
 
 
 def data_url(hint: str, data: bytes) -> str:
     """`data` as a data: URL, its type from the suffix of `hint`."""
-    kind = CONTENT_TYPES.get(Path(hint).suffix.lower(), "application/octet-stream")
-    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{_kind(hint)};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def linked(page: str) -> set[str]:

@@ -9,9 +9,7 @@ files, which only the PDF stage's guarded fetcher reads.
 
 from __future__ import annotations
 
-import base64
 import functools
-import mimetypes
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -516,9 +514,7 @@ def _icc_url(project: Project, printer: Printer) -> str:
 
 def profile_resources(project: Project, printer: Printer) -> dict[str, bytes]:
     """The press profile by the URL a print page uses for it, for the PDF stage's fetcher."""
-    path = _icc_path(project, printer)
-    stat = path.stat()
-    return {PROFILE_URL: _file_bytes(path, stat.st_mtime_ns, stat.st_size)}
+    return {PROFILE_URL: _file_bytes_of(_icc_path(project, printer))}
 
 
 def _file_bytes_of(path: Path) -> bytes:
@@ -555,22 +551,5 @@ def font_folders() -> list[Path]:
 
 
 def _data_url(path: Path) -> str:
-    """A file as a data: URL. Cached by the file's size and modification time, so an edited
-    logo or stylesheet asset shows at once in a long-running preview."""
-    stat = path.stat()
-    return _cached_data_url(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_data_url(path: Path, _mtime: int, _size: int) -> str:
-    return _data_url_of(path.name, path.read_bytes())
-
-
-def _data_url_of(name: str, data: bytes) -> str:
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    suffix = Path(name).suffix.lower()
-    if suffix == ".ttf":
-        kind = "font/ttf"
-    elif suffix in (".icc", ".icm"):
-        kind = "application/vnd.iccprofile"
-    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    """A layout file as a data: URL (read again only when it changes)."""
+    return assets.data_url(path.name, _file_bytes_of(path))

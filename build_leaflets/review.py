@@ -19,10 +19,8 @@ colour nor sight is needed to tell them apart. Unchanged parts are shown by thei
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import mimetypes
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -34,7 +32,7 @@ import jinja2
 import yaml
 from markupsafe import Markup, escape
 
-from build_leaflets import fonts, markup, pdf, render, screen, translation
+from build_leaflets import assets, fonts, markup, pdf, render, screen, translation
 from build_leaflets.config import Project
 from build_leaflets.diff import Block, Comparison, Field, Segment
 from build_leaflets.errors import LeafletError, ProblemsFound
@@ -574,8 +572,7 @@ def _published_day(text: Text) -> str:
 
 
 def _data_url(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return assets.data_url(path.name, path.read_bytes())
 
 
 def _anchor(key: str) -> str:
