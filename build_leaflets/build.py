@@ -473,7 +473,7 @@ def _remove_old_calendars(layout: publish.Layout, written: list[tuple[Path, str 
     """A calendar no longer made, for an owner with no leaflet left, is removed so its
     subscribers are not left with stale events."""
     made = {path for path, _data in written}
-    for old in sorted((layout.out / "calendar").glob("*.ics")):
+    for old in sorted((layout.out / calendars.FOLDER).glob("*.ics")):
         if old not in made:
             old.unlink()
 

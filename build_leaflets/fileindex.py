@@ -26,7 +26,6 @@ from pathlib import Path
 #: How old (in seconds) a file's last change must be before its checksum is remembered.
 RACY_SECONDS = 2
 
-_CHUNK = 1 << 20
 
 Entry = list[int | str]  # [size, mtime_ns, ctime_ns, inode, sha256]
 
@@ -66,12 +65,10 @@ class FileIndex:
         remembered = self._recall(key, path.lstat())
         if remembered is not None:
             return remembered
-        digest = hashlib.sha256()
         with path.open("rb") as file:
-            while chunk := file.read(_CHUNK):
-                digest.update(chunk)
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
             found = os.fstat(file.fileno())  # as it was read, not as it was before
-        return self.note(path, digest.hexdigest(), found)
+        return self.note(path, digest, found)
 
     def note(self, path: Path, sha256: str, found: os.stat_result) -> str:
         """Remember a checksum made from the file as `found` describes it (unless the file is

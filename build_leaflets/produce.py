@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from build_leaflets import pdf, render
+from build_leaflets import assets, pdf, render
 from build_leaflets.config import Printer, Project
 from build_leaflets.errors import LeafletError
 from build_leaflets.finish import PdfFields, Prepress
@@ -48,11 +48,16 @@ class Job:
     page_stamp: str | None = None
     languages: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def busy(self) -> bool:
+        """Whether there is anything to make: a PDF, or the web page."""
+        return bool(self.variants) or self.page_stamp is not None
+
 
 def produce(project: Project, job: Job) -> Product:
     """One leaflet's product, in this process. A leaflet that cannot be made comes back with
     its error in place of its PDFs, so the others still build."""
-    if not job.variants and job.page_stamp is None:
+    if not job.busy:
         return Product(None, {})  # up to date: not even its pictures are read
     try:
         pictures = job.source.read_pictures()
@@ -66,7 +71,7 @@ def produce(project: Project, job: Job) -> Product:
                 draft=job.draft,
                 pictures=pictures,
                 languages=job.languages,
-                single_file=render.is_single_file(job.page_stamp),
+                single_file=assets.is_single_file(job.page_stamp),
             )
         pdfs: dict[str, bytes | LeafletError] = {
             variant: _lay_out(project, job, variant, pictures) for variant in job.variants
@@ -86,7 +91,7 @@ def produce_all(
     whole of an up-to-date build). With one worker, or too few such jobs to be worth starting
     processes for, everything runs here.
     """
-    busy = [job for job in jobs if job.variants or job.page_stamp is not None]
+    busy = [job for job in jobs if job.busy]
     if workers <= 1 or len(busy) < 2:
         for job in jobs:
             yield produce(project, job)
@@ -101,9 +106,7 @@ def produce_all(
         with _main_left_out():
             made = pool.map(_work, busy, chunksize=1)  # starts the workers
         for job in jobs:
-            yield (
-                next(made) if job.variants or job.page_stamp is not None else produce(project, job)
-            )
+            yield (next(made) if job.busy else produce(project, job))
     finally:
         # On Ctrl-C (or any error) drop what is queued instead of waiting for it.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -106,7 +106,7 @@ class Layout:
 
     def assets(self) -> Path:
         """The files web pages share, named by checksum (see `assets`)."""
-        return self.out / "assets"
+        return self.out / assets.FOLDER
 
     def register_json(self) -> Path:
         return self.out / "register.json"

@@ -252,11 +252,6 @@ def render_html(
         raise LeafletError(f"{error.filename}: cannot read layout file: {error.strerror}") from None
 
 
-def is_single_file(stamp: str | None) -> bool:
-    """Whether a web page's stamp asks for it self-contained (see `assets.is_single_file`)."""
-    return assets.is_single_file(stamp)
-
-
 def page_assets(
     leaflet: Leaflet,
     project: Project,
