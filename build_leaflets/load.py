@@ -72,7 +72,7 @@ class Source:
         named |= {
             name: hashlib.sha256(data).hexdigest() for name, data in self.inherited_files.items()
         }
-        return source_digest(self.data, named)
+        return _digest(self.yaml_sha256, named)
 
     @property
     def inherited_files(self) -> dict[str, bytes]:
@@ -141,7 +141,10 @@ def source_digest(yaml_data: bytes, pictures: dict[str, str]) -> str:
     by name, so a changed picture changes the record just as changed text does, and anyone can
     recompute it from the files (or from the attachments of the archival PDF).
     """
-    yaml_sha = hashlib.sha256(yaml_data).hexdigest()
+    return _digest(hashlib.sha256(yaml_data).hexdigest(), pictures)
+
+
+def _digest(yaml_sha: str, pictures: dict[str, str]) -> str:
     if not pictures:
         return yaml_sha
     lines = [f"{yaml_sha}  leaflet"]
@@ -235,7 +238,6 @@ class Memo:
         #: The SHA-256 of the register as last found sound (see `register.read_register`).
         self.register = ""
         self._register_given = ""
-        self._last: tuple[bytes | None, str] = (None, "")
         self.pages: dict[str, Any] = {}  # the catalogue pages' key and files, as last made
         self._pages_given: dict[str, Any] = {}
         #: The assets the leaflet pages link to (see `assets.LinkCheck`); None: not known.
@@ -291,16 +293,9 @@ class Memo:
             return
         self.pages = {"key": key, "files": files}
 
-    def digest_of(self, data: bytes) -> str:
-        """The SHA-256 of a file's bytes, made once for the last file recalled."""
-        if self._last[0] is not data:
-            self._last = (data, hashlib.sha256(data).hexdigest())
-        return self._last[1]
-
-    def recall(self, data: bytes, leaflets: Path) -> Recalled | None:
-        """What was learnt of these bytes before, while every picture they show is as it
-        was; None when they are new (or anything stored cannot be read back)."""
-        digest = self.digest_of(data)
+    def recall(self, digest: str, leaflets: Path) -> Recalled | None:
+        """What was learnt of the bytes whose SHA-256 is `digest`, while every picture they
+        show is as it was; None when they are new (or anything stored cannot be read back)."""
         entry = self.entries.get(digest)
         if not isinstance(entry, dict) or not self._pictures_unchanged(entry, leaflets):
             return None
@@ -490,12 +485,13 @@ def _recall(project: Project, path: Path, memo: Memo) -> Source | None:
     data = screen.read_file(path, project.root)
     if not isinstance(data, bytes):
         return None
-    known = memo.recall(data, project.leaflets)
+    digest = hashlib.sha256(data).hexdigest()
+    known = memo.recall(digest, project.leaflets)
     if known is None:
         return None
     leaflet, places, shown, measured = known
     source = Source(path, project.relative(path), data, leaflet, places, shown, measured=measured)
-    source.__dict__["yaml_sha256"] = memo.digest_of(data)  # hashed once already: not again
+    source.__dict__["yaml_sha256"] = digest  # hashed once already: not again
     return source
 
 
